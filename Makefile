@@ -1,0 +1,78 @@
+# tk: Unix-style container tools. See README.md.
+include config.mk
+
+TOOLS  = tk tk-pull tk-run tk-ls tk-rm
+LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
+         lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o
+HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
+         helper/util.o
+
+# Only the tools that need a library link it (STYLE.md).
+LIBS_tk      =
+LIBS_tk-pull = -larchive -ljansson -lcrypto
+LIBS_tk-run  = -ljansson
+LIBS_tk-ls   = -ljansson
+LIBS_tk-rm   = -ljansson
+
+all: $(addprefix bin/,$(TOOLS)) helper/tk-helper
+
+lib/libtk.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+lib/%.o: lib/%.c lib/*.h helper/protocol.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
+
+bin/%.o: bin/%.c lib/*.h helper/protocol.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
+
+bin/%: bin/%.o lib/libtk.a
+	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(LIBS_$*)
+
+# The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
+helper/%.o: helper/%.c helper/*.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
+
+helper/tk-helper: $(HOBJ)
+	$(CC) $(LDFLAGS) $(HLDFLAGS) -o $@ $^
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/sudoers.d
+	install -m 0755 $(addprefix bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	install -m 0755 helper/tk-helper $(DESTDIR)$(LIBEXECDIR)/tk-helper
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' sudoers.d/tk.in > $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
+	chmod 0440 $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		getent group tk >/dev/null || groupadd --system tk; \
+		chown root:tk $(LIBEXECDIR)/tk-helper && chmod 4750 $(LIBEXECDIR)/tk-helper; \
+		echo "installed $(LIBEXECDIR)/tk-helper setuid root, mode 4750 root:tk"; \
+	else echo "note: run 'make setuid' as root to make the helper setuid 4750 root:tk"; fi
+
+setuid:
+	getent group tk >/dev/null || groupadd --system tk
+	chown root:tk $(DESTDIR)$(LIBEXECDIR)/tk-helper
+	chmod 4750 $(DESTDIR)$(LIBEXECDIR)/tk-helper
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(LIBEXECDIR)/tk-helper
+	rm -f $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
+	cd man && for m in *.[178]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+
+# One command sets everything up and runs a container (README, quick start).
+quickstart:
+	sh scripts/quickstart.sh
+
+check: all
+	sh tests/run.sh
+
+bench: all
+	sh bench/run.sh
+
+clean:
+	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS))
+
+.PHONY: all install setuid uninstall quickstart check bench clean
+.SECONDARY:

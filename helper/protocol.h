@@ -1,0 +1,46 @@
+/*
+ * The protocol between the unprivileged tools (lib/) and tk-helper: verbs,
+ * fixed descriptors, limits and exit codes. The only header the helper
+ * shares with lib/ (STYLE.md).
+ *
+ *   tk-helper run [--rm] [--userns host] [--net none|host] [--hostname NAME]
+ *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
+ *                 --layer HEX... ID -- ARGV...
+ *       fd TK_STORE_FD: the caller's store root, opened by the caller.
+ *       Runs container ID of that store in new namespaces and returns the
+ *       payload's status. Layers are given bottom first.
+ *
+ *   tk-helper idmap PID
+ *       Writes the caller's id mapping (own id plus /etc/subuid and
+ *       /etc/subgid ranges) into the fresh user namespace of the caller's
+ *       process PID (what shadow's newuidmap/newgidmap do, in one step).
+ */
+#ifndef TK_PROTOCOL_H
+#define TK_PROTOCOL_H
+
+#define TK_STORE_FD 3
+
+/* Exit codes, as Docker and Podman use them. */
+#define TK_EXIT_FAIL 125    /* tk itself failed */
+#define TK_EXIT_NOEXEC 126  /* payload found but cannot be executed */
+#define TK_EXIT_NOTFOUND 127 /* payload not found */
+
+#define TK_ID_MAX 64          /* [a-z0-9][a-z0-9_.-]{0,63} */
+#define TK_LAYER_HEX 64       /* sha256, lower-case hex */
+#define TK_MAX_LAYERS 128
+#define TK_MAX_ARGS 4096      /* helper argv bound (SECURITY.md rule 16) */
+#define TK_MAX_ARGLEN 131072
+
+/* Root-owned runtime records: TK_RUNDIR/<uid>/<container id>, one line
+ * "<pid> <starttime>\n" naming the container's pid 1 and its start time in
+ * clock ticks (field 22 of /proc/<pid>/stat), so a reused pid never passes
+ * as the container. Written only by the helper. */
+#define TK_RUNDIR "/run/tk"
+
+/* Files inside a container directory of the store. */
+#define TK_CT_UPPER "upper"
+#define TK_CT_WORK "work"
+#define TK_CT_ROOTFS "rootfs"
+#define TK_CT_EXIT "exit"       /* "<status>\n", written when the payload ends */
+
+#endif

@@ -1,0 +1,71 @@
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "protocol.h"
+#include "util.h"
+#include "banned.h"
+
+extern char **environ;
+
+const char *
+helper_path(void)
+{
+	const char *p = getenv("TK_HELPER");
+
+	return p && *p ? p : TK_HELPER_PATH;
+}
+
+int
+helper_argv(const char **argv)
+{
+	const char *path = helper_path();
+	struct stat st;
+	int n = 0;
+
+	/* Not setuid and not root: sudo mode. -C keeps the store fd (fd 3)
+	 * open through sudo; sudoers.d/tk allows that for the helper only. */
+	if (getuid() != 0 && stat(path, &st) == 0 && !(st.st_mode & S_ISUID)) {
+		argv[n++] = "sudo";
+		argv[n++] = "-n";
+		argv[n++] = "-C";
+		argv[n++] = "4";
+	}
+	argv[n++] = path;
+	return n;
+}
+
+int
+helper_idmap(int pid, struct tk_err *err)
+{
+	const char *argv[10];
+	char pidbuf[24];
+	pid_t child;
+	int n, status, r;
+
+	n = helper_argv(argv);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	argv[n++] = "idmap";
+	argv[n++] = pidbuf;
+	argv[n] = NULL;
+	r = posix_spawnp(&child, argv[0], NULL, NULL, (char *const *)argv, environ);
+	if (r != 0) {
+		errno = r;
+		return tk_err_errno(err, "cannot run '%s'", argv[0]);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return tk_err_errno(err, "cannot wait for tk-helper");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return tk_err_set(err, "tk-helper could not map the user namespace "
+				  "(is %s installed setuid, and are you in group tk?)",
+				  helper_path());
+	return 0;
+}
