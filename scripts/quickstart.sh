@@ -7,7 +7,8 @@
 # 2. builds tk (as the invoking user when the tree is theirs) and installs
 #    it as root: tools in $PREFIX/bin, tk-helper setuid 4750 root:tk;
 # 3. creates group tk, adds the invoking user ($SUDO_USER) to it and gives
-#    them /etc/subuid and /etc/subgid ranges of 65536 ids if they have none;
+#    them /etc/subuid and /etc/subgid ranges of 65536 ids if they have none
+#    (not root: its containers map root's own ids);
 # 4. as that user: builds a busybox image, pulls it, runs a container.
 #
 # Running it again is harmless. PREFIX (default /usr/local) may be set in
@@ -119,7 +120,9 @@ free_subids() {
 		END { printf "%d\n", c }'
 }
 
-if has_subids /etc/subuid && has_subids /etc/subgid; then
+if [ "$user" = root ]; then
+	: # root's containers map root's own ids 0-65535; no subordinate ids needed
+elif has_subids /etc/subuid && has_subids /etc/subgid; then
 	say "$user has subordinate ids: $(grep -E "^($user|$uid):" /etc/subuid | head -1)"
 else
 	a=$(free_subids)
