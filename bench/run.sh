@@ -246,16 +246,17 @@ git -C "$repo" diff --quiet HEAD -- bin lib helper 2>/dev/null || rev="$rev (+ l
 		"$rounds" "$per" "$wper"
 	printf -- '- payload: /bin/true (busybox %s, static) from scripts/mkimage-busybox.sh\n\n' \
 		"$(/bin/busybox 2>&1 | head -1 | cut -d' ' -f2)"
-	printf '| command | median ms | mean ± sd ms | min ms | vs bwrap (root) | vs floor |\n'
-	printf '|---|---:|---:|---:|---:|---:|\n'
+	printf '| command | median ms | mean ± sd ms | min ms | cpu ms | vs bwrap (root) | vs floor |\n'
+	printf '|---|---:|---:|---:|---:|---:|---:|\n'
 	jq -r '
 		(.results | map(select(.command == "bwrap (root)")) | .[0].median) as $b
 		| (.results | map(select(.command == "floor (root)")) | .[0].median) as $f
 		| def ms: . * 1000 * 100 | round / 100;
 		  def ratio($x): if $x == null then "-" else (. / $x * 100 | round / 100 | tostring) + "x" end;
-		.results[] | "| \(.command) | \(.median | ms) | \(.mean | ms) ± \(.stddev | ms) | \(.min | ms) | \(.median | ratio($b)) | \(.median | ratio($f)) |"' \
+		.results[] | "| \(.command) | \(.median | ms) | \(.mean | ms) ± \(.stddev | ms) | \(.min | ms) | \(.user + .system | ms) | \(.median | ratio($b)) | \(.median | ratio($f)) |"' \
 		"$json"
-	printf '\nRatios are of medians. Commands (run from a scratch directory, no shell):\n\n'
+	printf '\nRatios are of medians; cpu is user + system time (mean).'
+	printf ' Commands (run from a scratch directory, no shell):\n\n'
 	while IFS= read -r name <&3 && IFS= read -r cmd <&4; do
 		# shellcheck disable=SC2016
 		printf -- '- %s: `%s`\n' "$name" "$(printf '%s' "$cmd" | sed "s|$work|\$WORK|g; s|$repo|\$REPO|g")"
