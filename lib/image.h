@@ -43,4 +43,17 @@ int image_delete(struct tk_store *st, const char *id, struct tk_err *err);
 /* Remove one name from whatever image has it; the image stays. */
 int image_untag(struct tk_store *st, const char *name, struct tk_err *err);
 
+/* Writing records (tk-pull). A name as users write it ("mybox",
+ * "localhost/x:1") normalised into buf ("mybox:latest"); refuses names
+ * that are not image references. */
+int image_normalize_name(const char *in, char *buf, size_t n, struct tk_err *err);
+/* Write img's record (crash-safe, replacing one with the same id) and move
+ * each of its names off any other image, as docker tag does. layer_sizes:
+ * bytes per layer, parallel to img->layers, or NULL. Call with the store
+ * lock held. */
+int image_save(struct tk_store *st, const struct tk_image *img, const long long *layer_sizes,
+	       struct tk_err *err);
+/* The unpacked size of layer hex as some image record knows it; 0 if none. */
+long long image_layer_size(struct tk_store *st, const char *hex);
+
 #endif
