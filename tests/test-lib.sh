@@ -372,7 +372,7 @@ check_no_leaks() {
 # for root and "app" (uid 1000). Entry names as `docker export` writes them
 # (bin/sh), or with a leading ./ (as minirootfs tarballs) when "dot" is given.
 tk_build_busybox_tar() {
-	_out=$1
+	case $1 in /*) _out=$1 ;; *) _out=$PWD/$1 ;; esac
 	_comp=${2:-gz}
 	_d=$(mktemp -d "$TRASH/bbroot.XXXXXX") || return 1
 	(
@@ -397,12 +397,14 @@ tk_build_busybox_tar() {
 		chmod 1777 tmp
 		chmod 700 root
 		chmod 755 . bin etc home
+		# Deterministic bytes: the same tree always gives the same
+		# uncompressed tar, so the same layer (diff id).
+		_own="--format=gnu --sort=name --mtime=@0 --numeric-owner"
 		if test "$(id -u)" = 0; then
 			chown -R 0:0 .
 			chown 1000:1000 home/app
-			_own=--numeric-owner
 		else
-			_own="--numeric-owner --owner=0 --group=0"
+			_own="$_own --owner=0 --group=0"
 		fi
 		if test "$3" = dot; then
 			_what=.
@@ -424,7 +426,7 @@ tk_build_busybox_tar() {
 # tk_busybox_image [NAME]: build and pull the busybox image into $TK_ROOT;
 # sets $IMG (its id). NAME defaults to "busybox".
 tk_busybox_image() {
-	if test -x "$REPO/scripts/mkimage-busybox.sh" && test -z "$TK_TEST_OWN_TAR"; then
+	if test -f "$REPO/scripts/mkimage-busybox.sh" && test -z "$TK_TEST_OWN_TAR"; then
 		sh "$REPO/scripts/mkimage-busybox.sh" "$TRASH/busybox.tar.gz" ||
 			tk_build_busybox_tar "$TRASH/busybox.tar.gz"
 	else

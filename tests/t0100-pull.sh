@@ -1,0 +1,398 @@
+#!/bin/sh
+test_description='tk-pull: tar, oci and docker-archive imports; hostile archives'
+. "$(dirname "$0")/test-lib.sh"
+
+HOSTILE="$PYTHON $TEST_DIRECTORY/lib/hostile-tar.py"
+MKDA="$PYTHON $TEST_DIRECTORY/lib/mkdocker-archive.py"
+
+nlayers() {
+	ls -A "$TK_ROOT/layers" 2>/dev/null | wc -l
+}
+
+# run_in IMG 'shell code': run it in a throwaway container (as root).
+run_in() {
+	_img=$1
+	shift
+	tk-run --rm "$_img" /bin/sh -c "$1"
+}
+
+test_expect_success BUSYBOX 'setup: busybox rootfs tarballs' '
+	tk_build_busybox_tar bb.tar.gz gz &&
+	tk_build_busybox_tar bb.tar none &&
+	tk_build_busybox_tar bbdot.tar.gz gz dot
+'
+
+test_expect_success ROOT 'setup: setuid helper' '
+	tk_setup_helper
+'
+
+test_expect_success BUSYBOX 'pull tar: (gzip) prints a 64-hex image id, only that' '
+	tk-pull tar:bb.tar.gz >out 2>err &&
+	test_line_count = 1 out &&
+	id_gz=$(cat out) &&
+	is_hex64 "$id_gz" &&
+	test "$(nlayers)" = 1
+'
+
+test_expect_success BUSYBOX 'pulling the same tar again gives the same id and reuses the layer' '
+	id2=$(tk-pull tar:bb.tar.gz) &&
+	test "$id2" = "$id_gz" &&
+	test "$(nlayers)" = 1 &&
+	tk-ls --images -q >ids &&
+	test_line_count = 1 ids
+'
+
+test_expect_success BUSYBOX 'pull -q prints the id only' '
+	tk-pull -q tar:bb.tar.gz >out 2>err &&
+	test "$(cat out)" = "$id_gz" &&
+	test_line_count = 0 err
+'
+
+test_expect_success BUSYBOX 'pull tar: uncompressed' '
+	id=$(tk-pull tar:bb.tar) &&
+	is_hex64 "$id"
+'
+
+test_expect_success BUSYBOX,XZ 'pull tar: xz' '
+	xz -c bb.tar >bb.tar.xz &&
+	id=$(tk-pull tar:bb.tar.xz) &&
+	is_hex64 "$id"
+'
+
+test_expect_success BUSYBOX,ZSTD 'pull tar: zstd' '
+	zstd -q -c bb.tar >bb.tar.zst &&
+	id=$(tk-pull tar:bb.tar.zst) &&
+	is_hex64 "$id"
+'
+
+test_expect_success BUSYBOX 'one layer for the same content, whatever the compression' '
+	test "$(nlayers)" = 1
+'
+
+test_expect_success BUSYBOX 'pull tar: with ./ names (minirootfs style)' '
+	id=$(tk-pull tar:bbdot.tar.gz) &&
+	is_hex64 "$id"
+'
+
+test_expect_success BUSYBOX 'pull --name names the image' '
+	id_named=$(tk-pull --name bbnamed tar:bb.tar.gz) &&
+	is_hex64 "$id_named" &&
+	tk-ls --images >table &&
+	test_grep bbnamed table
+'
+
+test_expect_success BUSYBOX,JQ 'tk-ls --images -o json: one object per line, with the fields' '
+	tk-ls --images -o json >json &&
+	test -s json &&
+	while read -r line; do
+		printf "%s\n" "$line" |
+		jq -e "has(\"id\") and has(\"names\") and has(\"created\") and has(\"size\") and has(\"layers\")" >/dev/null ||
+		return 1
+	done <json &&
+	jq -r ".id" json >ids &&
+	test_grep -x "$id_named" ids &&
+	jq -r --arg id "$id_named" "select(.id == \$id) | .names | if type == \"array\" then .[] else . end" json >names &&
+	test_grep -x bbnamed names
+'
+
+test_expect_success BUSYBOX 'pull of a missing file fails with a message' '
+	test_must_fail tk-pull tar:nonexistent.tar 2>err &&
+	test_grep "^tk-pull: " err
+'
+
+test_expect_success BUSYBOX 'pull of a truncated tarball fails and leaves nothing' '
+	head -c 100000 bb.tar.gz >trunc.tar.gz &&
+	ls "$TK_ROOT/layers" >layers.before &&
+	test_must_fail tk-pull tar:trunc.tar.gz 2>err &&
+	test_grep "^tk-pull: " err &&
+	ls "$TK_ROOT/layers" >layers.after &&
+	test_cmp layers.before layers.after &&
+	test -z "$(ls -A "$TK_ROOT/tmp")"
+'
+
+test_expect_success BUSYBOX 'pull of an unknown transport is refused' '
+	test_must_fail tk-pull bogus:bb.tar.gz 2>err &&
+	test_grep "^tk-pull: " err
+'
+
+# --- rm --image, in a store of its own
+
+test_expect_success BUSYBOX 'tk-rm --image removes the image and its layer' '
+	R="$TRASH/rmstore" &&
+	id=$(tk-pull --root "$R" --name gone tar:bb.tar.gz) &&
+	test "$(ls -A "$R/layers" | wc -l)" = 1 &&
+	tk-rm --root "$R" --image "$id" &&
+	tk-ls --root "$R" --images -q >ids &&
+	test_line_count = 0 ids &&
+	test "$(ls -A "$R/layers" | wc -l)" = 0
+'
+
+test_expect_success BUSYBOX 'tk-rm --image by name, and by unique id prefix' '
+	R="$TRASH/rmstore" &&
+	id=$(tk-pull --root "$R" --name byname tar:bb.tar.gz) &&
+	tk-rm --root "$R" --image byname &&
+	test "$(tk-ls --root "$R" --images -q | wc -l)" = 0 &&
+	id=$(tk-pull --root "$R" tar:bb.tar.gz) &&
+	prefix=$(printf %.12s "$id") &&
+	tk-rm --root "$R" --image "$prefix" &&
+	test "$(tk-ls --root "$R" --images -q | wc -l)" = 0 &&
+	test "$(ls -A "$R/layers" | wc -l)" = 0
+'
+
+test_expect_success BUSYBOX 'tk-rm --image keeps a layer another image still uses' '
+	R="$TRASH/rmstore2" &&
+	a=$(tk-pull --root "$R" --name a tar:bb.tar.gz) &&
+	b=$(tk-pull --root "$R" --name b tar:bb.tar) &&
+	test "$(ls -A "$R/layers" | wc -l)" = 1 &&
+	tk-rm --root "$R" --image a &&
+	test "$(ls -A "$R/layers" | wc -l)" = 1 &&
+	tk-run --root "$R" --rm b /bin/true 2>/dev/null ||
+		test "$(id -u)" != 0
+'
+
+test_expect_success ROOT,BUSYBOX 'tk-rm --image is refused while a container uses the image' '
+	R="$TRASH/rmstore3" &&
+	id=$(tk-pull --root "$R" --name used tar:bb.tar.gz) &&
+	tk-run --root "$R" --name user1 used /bin/true &&
+	test_must_fail tk-rm --root "$R" --image used 2>err &&
+	test_grep "^tk-rm: " err &&
+	tk-ls --root "$R" --images -q >ids &&
+	test_grep -x "$id" ids &&
+	tk-rm --root "$R" user1 &&
+	tk-rm --root "$R" --image used &&
+	test "$(tk-ls --root "$R" --images -q | wc -l)" = 0
+'
+
+# --- oci: layouts made by umoci, with whiteouts in later layers
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'setup: an OCI layout with whiteouts (umoci)' '
+	mkdir ocisrc && tar -C ocisrc -xf bb.tar &&
+	echo gone >ocisrc/etc/victim &&
+	mkdir -p ocisrc/opt/old &&
+	echo old >ocisrc/opt/old/file &&
+	umoci init --layout oci &&
+	umoci new --image oci:bb &&
+	umoci unpack --image oci:bb bundle &&
+	cp -a ocisrc/. bundle/rootfs/ &&
+	umoci repack --image oci:bb bundle &&
+	umoci insert --image oci:bb --whiteout /etc/victim &&
+	mkdir newopt && echo new >newopt/newfile &&
+	umoci insert --image oci:bb --opaque newopt /opt &&
+	mkdir data && echo added >data/file &&
+	umoci insert --image oci:bb data /data &&
+	umoci config --image oci:bb --config.env FROM_OCI=yes
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'pull oci:DIR:TAG' '
+	id_oci=$(tk-pull oci:oci:bb) &&
+	is_hex64 "$id_oci"
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'pull oci:DIR takes the only image' '
+	id=$(tk-pull oci:oci) &&
+	test "$id" = "$id_oci"
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'pull oci: of a tag that is not there fails' '
+	test_must_fail tk-pull oci:oci:nosuchtag 2>err &&
+	test_grep "^tk-pull: " err
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'oci: a whited-out file is gone in the container' '
+	run_in "$id_oci" "test ! -e /etc/victim && test -e /etc/passwd && echo ok" >out &&
+	test "$(cat out)" = ok
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'oci: an opaque directory hides the lower one' '
+	run_in "$id_oci" "ls -A /opt" >out &&
+	echo newfile >expect &&
+	test_cmp expect out
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'oci: later layers add files, config env applies' '
+	run_in "$id_oci" "cat /data/file; echo \$FROM_OCI" >out &&
+	printf "added\nyes\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI 'oci: a blob that does not match its digest is refused' '
+	cp -a oci badoci &&
+	big=$(ls -S badoci/blobs/sha256 | head -n 1) &&
+	chmod u+w "badoci/blobs/sha256/$big" &&
+	printf "X" | dd of="badoci/blobs/sha256/$big" bs=1 seek=1000 conv=notrunc 2>/dev/null &&
+	ls "$TK_ROOT/layers" >layers.before &&
+	test_must_fail tk-pull --root "$TRASH/badocistore" oci:badoci:bb 2>err &&
+	test_grep "^tk-pull: " err
+'
+
+test_expect_success ROOT,BUSYBOX,UMOCI,SKOPEO 'docker-archive: made by skopeo from the OCI layout' '
+	skopeo copy oci:oci:bb docker-archive:skopeo.tar:bb:latest >/dev/null &&
+	id=$(tk-pull docker-archive:skopeo.tar) &&
+	is_hex64 "$id" &&
+	run_in "$id" "test ! -e /etc/victim && cat /data/file" >out &&
+	echo added >expect &&
+	test_cmp expect out
+'
+
+# --- docker-archive, built by hand
+
+test_expect_success BUSYBOX,PYTHON3 'setup: a docker-archive made by hand, two layers' '
+	mkdir l2 &&
+	mkdir l2/etc && echo second >l2/etc/second &&
+	tar -C l2 --numeric-owner --owner=0 --group=0 -cf layer2.tar etc &&
+	cfg=$($MKDA da.tar bb.tar layer2.tar --tag da:latest) &&
+	is_hex64 "$cfg"
+'
+
+test_expect_success BUSYBOX,PYTHON3 'pull docker-archive: id is the config digest' '
+	id_da=$(tk-pull docker-archive:da.tar) &&
+	test "$id_da" = "$cfg"
+'
+
+test_expect_success BUSYBOX,PYTHON3 'docker-archive: the base layer is shared with the tar import' '
+	test "$(nlayers)" -ge 2 &&
+	test -d "$TK_ROOT/layers/$(sha256sum bb.tar | cut -c1-64)" &&
+	test -d "$TK_ROOT/layers/$(sha256sum layer2.tar | cut -c1-64)"
+'
+
+test_expect_success ROOT,BUSYBOX,PYTHON3 'docker-archive: both layers and the config in the container' '
+	run_in "$id_da" "cat /etc/second; echo \$FROM_CONFIG" >out &&
+	printf "second\nyes\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success ROOT,BUSYBOX,PYTHON3 'docker-archive: the image Cmd runs when none is given' '
+	tk-run --rm "$id_da" >out &&
+	echo from-docker-archive >expect &&
+	test_cmp expect out
+'
+
+test_expect_success BUSYBOX,PYTHON3 'docker-archive: a wrong diff id is refused, nothing kept' '
+	$MKDA bad-da.tar bb.tar layer2.tar --bad-diffid >/dev/null &&
+	R="$TRASH/badda" &&
+	test_must_fail tk-pull --root "$R" docker-archive:bad-da.tar 2>err &&
+	test_grep "^tk-pull: " err &&
+	test "$(tk-ls --root "$R" --images -q | wc -l)" = 0 &&
+	test -z "$(ls -A "$R/tmp" 2>/dev/null)"
+'
+
+# --- hostile archives: refused, nothing written outside, nothing kept
+
+test_expect_success PYTHON3 'setup: a watched directory outside the store' '
+	mkdir "$TRASH/outside" &&
+	echo canary >"$TRASH/outside/canary" &&
+	ls -lA "$TRASH/outside" >outside.before &&
+	sha256sum /etc/shadow >shadow.before &&
+	stat -c %h /etc/shadow >shadow.links &&
+	mkdir -p "$TK_ROOT/tmp" "$TK_ROOT/layers" &&
+	ls -A "$TK_ROOT/layers" >layers.before &&
+	tk-ls --images -q | sort >images.before
+'
+
+# hostile_refused KIND: pull of the KIND tarball fails, cleanly.
+hostile_refused() {
+	$HOSTILE "$1" "h-$1.tar" "$TRASH/outside" &&
+	test_must_fail tk-pull "tar:h-$1.tar" 2>err &&
+	test_grep "^tk-pull: " err &&
+	nothing_escaped
+}
+
+nothing_escaped() {
+	ls -lA "$TRASH/outside" >outside.after &&
+	test_cmp outside.before outside.after &&
+	sha256sum -c --quiet shadow.before &&
+	test "$(stat -c %h /etc/shadow)" = "$(cat shadow.links)" &&
+	ls -A "$TK_ROOT/layers" >layers.after &&
+	test_cmp layers.before layers.after &&
+	tk-ls --images -q | sort >images.after &&
+	test_cmp images.before images.after &&
+	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test ! -e /abs && test ! -e /dotdot && test ! -e /inner && test ! -e /pwned
+}
+
+for kind in absolute dotdot inner-dotdot symlink-abs symlink-rel symlink-dir \
+	hardlink-shadow hardlink-dotdot bare-wh wh-dotdot
+do
+	test_expect_success PYTHON3 "hostile tar refused: $kind" "
+		hostile_refused $kind
+	"
+done
+
+test_expect_success PYTHON3 'hostile tar: an empty entry name is refused or harmless' '
+	$HOSTILE empty-name h-empty.tar "$TRASH/outside" &&
+	{ tk-pull tar:h-empty.tar >out 2>err ||
+	  test_grep "^tk-pull: " err ; } &&
+	ls -lA "$TRASH/outside" >outside.after &&
+	test_cmp outside.before outside.after &&
+	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	if test -s out; then tk-rm --image "$(cat out)"; fi
+'
+
+# SECURITY.md 29: device nodes are skipped with a warning (or refused); in
+# no case does one land in the store.
+test_expect_success PYTHON3 'hostile tar: device nodes never reach the store' '
+	$HOSTILE device h-device.tar "$TRASH/outside" &&
+	if tk-pull tar:h-device.tar >out 2>err; then
+		test_grep "^tk-pull: " err &&
+		test_grep -i "device" err
+	else
+		test_grep "^tk-pull: " err
+	fi &&
+	find "$TK_ROOT" \( -type b -o -type c \) ! -name ".wh.*" -print >devs &&
+	for f in $(cat devs); do
+		test "$(stat -c %t:%T "$f")" = 0:0 || { echo "device in store: $f"; return 1; }
+	done &&
+	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	if test -s out; then tk-rm --image "$(cat out)"; fi
+'
+
+test_expect_success BUSYBOX,PYTHON3 'hostile docker-archive: symlink in layer 1, write through it in layer 2' '
+	mkdir sl1 && ln -s "$TRASH/outside" sl1/evil &&
+	tar -C sl1 -cf sl-layer1.tar evil &&
+	mkdir -p sl2/evil && echo pwned >sl2/evil/pwned &&
+	tar -C sl2 -cf sl-layer2.tar evil &&
+	$MKDA sl.tar bb.tar sl-layer1.tar sl-layer2.tar >/dev/null &&
+	ls -A "$TK_ROOT/layers" >layers.before &&
+	tk-ls --images -q | sort >images.before &&
+	{ tk-pull docker-archive:sl.tar >out 2>err; status=$?; } &&
+	ls -lA "$TRASH/outside" >outside.after &&
+	test_cmp outside.before outside.after &&
+	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	if test $status = 0; then
+		# Accepted as a directory replacing the symlink (what Docker
+		# does): then it must be confined to the layer.
+		test ! -e "$TRASH/outside/pwned"
+	else
+		test_grep "^tk-pull: " err &&
+		nothing_escaped
+	fi
+'
+
+test_expect_success BUSYBOX,PYTHON3 'hostile docker-archive: symlink to .. in layer 1, x/y in layer 2' '
+	mkdir rl1 && ln -s ../../../../../../../../../../../../../../../..$TRASH/outside rl1/x &&
+	tar -C rl1 -cf rl-layer1.tar x &&
+	mkdir -p rl2/x && echo pwned >rl2/x/y &&
+	tar -C rl2 -cf rl-layer2.tar x &&
+	$MKDA rl.tar bb.tar rl-layer1.tar rl-layer2.tar >/dev/null &&
+	{ tk-pull docker-archive:rl.tar >out 2>err || test_grep "^tk-pull: " err ; } &&
+	ls -lA "$TRASH/outside" >outside.after &&
+	test_cmp outside.before outside.after &&
+	test ! -e "$TRASH/outside/y" &&
+	test -z "$(ls -A "$TK_ROOT/tmp")"
+'
+
+test_expect_success PYTHON3 'hostile docker-archive: a layer path that climbs out is refused' '
+	$PYTHON - <<-\PY &&
+	import io, json, tarfile
+	with tarfile.open("climb.tar", "w") as tf:
+	    m = json.dumps([{"Config": "../../../../etc/passwd", "RepoTags": [],
+	                     "Layers": ["../../../../../etc/shadow"]}]).encode()
+	    ti = tarfile.TarInfo("manifest.json"); ti.size = len(m)
+	    tf.addfile(ti, io.BytesIO(m))
+	PY
+	test_must_fail tk-pull docker-archive:climb.tar 2>err &&
+	test_grep "^tk-pull: " err &&
+	test -z "$(ls -A "$TK_ROOT/tmp")"
+'
+
+test_done
