@@ -1,0 +1,80 @@
+/*
+ * tk-helper internals. The helper is setuid root: every function here
+ * either succeeds or ends the process with a fixed exit status (die()); it
+ * never returns errors upward (STYLE.md).
+ */
+#ifndef TK_HELPER_H
+#define TK_HELPER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+
+/* Who is asking (SECURITY.md 11-12). Filled once at start-up. */
+struct caller {
+	uid_t uid;
+	gid_t gid;
+	bool root;          /* the caller is real root (not sudo mode) */
+	char name[64];      /* login name, for /etc/subuid lookups */
+};
+
+/* One id range: inside, outside, count (a line of uid_map). */
+struct idrange {
+	uint32_t inside, outside, count;
+};
+
+struct idmap {
+	struct idrange uid[2], gid[2];
+	int nuid, ngid;
+	bool subgid;        /* a subordinate gid range is mapped: setgroups allowed */
+	bool subuid;
+};
+
+extern struct caller caller;
+extern bool privileged;   /* SECURITY.md 9: tracked, never asked of geteuid() */
+
+/* util.c */
+_Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void die_errno(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Authorization and path failures: a generic message to the caller, the
+ * detail to syslog (SECURITY.md 32). */
+_Noreturn void die_denied(const char *detail, ...) __attribute__((format(printf, 1, 2)));
+bool valid_id(const char *s);
+bool valid_hex64(const char *s);
+/* Base 10, whole string, no sign, ERANGE checked, <= max. */
+bool parse_u32(const char *s, uint32_t max, uint32_t *out);
+int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
+void write_all_or_die(int fd, const char *buf, size_t len, const char *what);
+/* Temporarily switch file credentials to the caller (SECURITY.md 18). */
+void fs_as_caller(void);
+void fs_as_root(void);
+
+/* policy.c */
+void policy_identify_caller(void);
+void policy_load_config(void);
+void policy_idmap(struct idmap *m);
+const char *policy_warning(void);
+
+/* idmap.c */
+void idmap_write(int procfd, const struct idmap *m);
+int verb_idmap(int argc, char **argv);
+
+/* run.c */
+int verb_run(int argc, char **argv);
+
+/* mount.c */
+struct rootfs_spec {
+	int storefd;
+	int ctfd;                 /* containers/<id> */
+	int rootfsfd, upperfd, workfd;
+	int layerfd[TK_MAX_LAYERS];
+	int nlayers;              /* bottom first */
+	bool userns;              /* false only for --userns host */
+	bool net_host;
+};
+/* In the child, inside the new namespaces, as root of the user namespace:
+ * build the root filesystem and pivot into it. */
+void rootfs_setup(const struct rootfs_spec *spec);
+
+#endif

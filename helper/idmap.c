@@ -1,0 +1,130 @@
+/*
+ * Writing uid/gid maps (SECURITY.md 25), for the run verb's container and
+ * for the idmap verb, which does for tk-pull and tk-rm what shadow's
+ * newuidmap and newgidmap do: map a fresh user namespace of the caller's
+ * with the caller's own id and its /etc/subuid and /etc/subgid ranges,
+ * never anything else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+static void
+write_map(int procfd, const char *file, const struct idrange *r, int n)
+{
+	char buf[128];
+	int len = 0, fd;
+
+	for (int i = 0; i < n; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", r[i].inside,
+				r[i].outside, r[i].count);
+	fd = openat(procfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open %s", file);
+	/* One write: the kernel takes a map in a single write only. */
+	if (write(fd, buf, len) != len)
+		die_errno(TK_EXIT_FAIL, "cannot write %s", file);
+	close(fd);
+}
+
+void
+idmap_write(int procfd, const struct idmap *m)
+{
+	/* CVE-2018-7169: without a subordinate gid range the process must
+	 * not be able to drop its supplementary groups (negative group ACLs
+	 * would stop applying), so setgroups is denied first. */
+	if (!m->subgid) {
+		int fd = openat(procfd, "setgroups", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || write(fd, "deny", 4) != 4)
+			die_errno(TK_EXIT_FAIL, "cannot write setgroups");
+		close(fd);
+	}
+	write_map(procfd, "gid_map", m->gid, m->ngid);
+	write_map(procfd, "uid_map", m->uid, m->nuid);
+}
+
+static bool
+same_ns(int fd1, int fd2)
+{
+	struct stat a, b;
+
+	return fstat(fd1, &a) == 0 && fstat(fd2, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Real, effective, saved and fs uid of the process, all the caller's. */
+static bool
+owned_by_caller(int procfd)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	unsigned r, e, s, f;
+	int fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strstr(buf, "\nUid:");
+	if (!p || sscanf(p + 5, "%u %u %u %u", &r, &e, &s, &f) != 4)
+		return false;
+	return r == caller.uid && e == caller.uid && s == caller.uid && f == caller.uid;
+}
+
+/*
+ * idmap PID. The target is pinned with a pidfd; its /proc directory is
+ * opened after that and trusted only once the pidfd shows the process
+ * still alive (a reused pid cannot pass). The process must be the caller's
+ * (all four uids), and its user namespace must have been made by the caller
+ * (owner uid) as a child of ours. The kernel itself refuses a second map.
+ */
+int
+verb_idmap(int argc, char **argv)
+{
+	uint32_t pid;
+	int pidfd, procfd, nsfd, parentfd, selffd;
+	char path[32];
+	uid_t owner = (uid_t)-1;
+	struct idmap m;
+
+	if (argc != 2 || !parse_u32(argv[1], 1U << 22, &pid) || pid < 2)
+		die(2, "usage: tk-helper idmap PID");
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0)
+		die_denied("idmap: pidfd_open %u: %s", pid, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (procfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		die_denied("idmap: process %u is gone", pid);
+	if (!owned_by_caller(procfd))
+		die_denied("idmap: process %u is not the caller's", pid);
+	nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	selffd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || selffd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open user namespaces");
+	if (same_ns(nsfd, selffd))
+		die_denied("idmap: process %u has no user namespace of its own", pid);
+	parentfd = ioctl(nsfd, NS_GET_PARENT);
+	if (parentfd < 0 || !same_ns(parentfd, selffd))
+		die_denied("idmap: user namespace of %u is not a child of ours", pid);
+	if (ioctl(nsfd, NS_GET_OWNER_UID, &owner) < 0 || owner != caller.uid)
+		die_denied("idmap: user namespace of %u is not owned by the caller", pid);
+	policy_idmap(&m);
+	if (policy_warning())
+		fprintf(stderr, "tk: warning: %s\n", policy_warning());
+	idmap_write(procfd, &m);
+	return 0;
+}

@@ -1,0 +1,281 @@
+/*
+ * Who is asking, what the admin allows, and which ids the caller may map.
+ *
+ * SECURITY.md 11-13 and 25. The caller is the kernel's real uid; in sudo
+ * mode (real uid 0 and SUDO_UID set by sudo) it is SUDO_UID/SUDO_GID,
+ * checked as numbers. Membership of the tk group is checked here in code
+ * as well as by the file mode, so a helper made 4755 by mistake still
+ * refuses non-members (attack 8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+struct caller caller;
+
+static char sudo_uid[16], sudo_gid[16];
+static bool sudo_mode;
+static char group_name[64] = "tk";
+static const char *warning;
+
+#define CONF_DIR TK_SYSCONFDIR "/tk"
+#define CONF_FILE "tk.conf"
+#define CONF_MAX 65536
+
+void
+policy_identify_caller(void)
+{
+	const char *u, *g;
+
+	caller.uid = getuid();
+	caller.gid = getgid();
+	if (caller.uid != 0)
+		return;
+	u = getenv("SUDO_UID");
+	g = getenv("SUDO_GID");
+	if (!u && !g) {
+		caller.root = true;
+		return;
+	}
+	/* Copy now: the environment is cleared right after. Too long means
+	 * not a number; parse_u32 rejects it below. */
+	snprintf(sudo_uid, sizeof(sudo_uid), "%s", u ? u : "");
+	snprintf(sudo_gid, sizeof(sudo_gid), "%s", g ? g : "");
+	sudo_mode = true;
+}
+
+/* The caller must be in the tk group: by the kernel's view of its groups
+ * in setuid mode, by the group database in sudo mode (sudo gave us root's). */
+static void
+check_member(void)
+{
+	struct group *gr = getgrnam(group_name);
+	gid_t groups[NGROUPS_MAX + 1];
+	int n;
+
+	if (caller.root)
+		return;
+	if (!gr)
+		die_denied("group '%s' does not exist", group_name);
+	if (sudo_mode) {
+		struct passwd *pw = getpwuid(caller.uid);
+		n = NGROUPS_MAX + 1;
+		if (!pw || getgrouplist(pw->pw_name, caller.gid, groups, &n) < 0)
+			die_denied("cannot read groups of uid %u", (unsigned)caller.uid);
+	} else {
+		n = getgroups(NGROUPS_MAX + 1, groups);
+		if (n < 0)
+			die_errno(TK_EXIT_FAIL, "cannot read groups");
+	}
+	if (caller.gid == gr->gr_gid)
+		return;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			return;
+	die_denied("not a member of group '%s'", group_name);
+}
+
+/* A root-owned directory or file that only root may change. */
+static void
+check_root_owned(int fd, const char *what)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot stat %s", what);
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		die(TK_EXIT_FAIL, "%s must be owned by root and not group or world writable", what);
+}
+
+static void
+parse_config(char *buf, size_t len)
+{
+	int lineno = 0;
+	char *line = buf, *next;
+
+	for (; line < buf + len; line = next) {
+		char *eq, *key, *val, *end;
+
+		lineno++;
+		next = memchr(line, '\n', buf + len - line);
+		if (!next)
+			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: missing final newline", lineno);
+		*next++ = 0;
+		if (next - line > 512)
+			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: line too long", lineno);
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq)
+			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: expected 'key = value'", lineno);
+		key = line;
+		for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = 0;
+		val = eq + 1;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		for (end = val + strlen(val); end > val && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = 0;
+		if (!strcmp(key, "group")) {
+			/* A group name as useradd allows it. */
+			size_t n = strlen(val);
+			if (n == 0 || n >= sizeof(group_name) ||
+			    strspn(val, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: bad group name", lineno);
+			memcpy(group_name, val, n + 1);
+		} else {
+			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: unknown key '%.64s'", lineno, key);
+		}
+	}
+}
+
+/*
+ * SECURITY.md 13: /etc/tk/tk.conf is optional; when present it must be a
+ * regular root-owned file that nobody else can write, in directories that
+ * nobody else can write, and it must parse completely.
+ */
+void
+policy_load_config(void)
+{
+	int etc, dir, fd;
+	struct stat st;
+	char buf[CONF_MAX + 1];
+	ssize_t n;
+	size_t len = 0;
+
+	if (sudo_mode) {
+		uint32_t u, g;
+		if (!parse_u32(sudo_uid, UINT32_MAX - 1, &u) || u == 0 ||
+		    !parse_u32(sudo_gid, UINT32_MAX - 1, &g))
+			die(TK_EXIT_FAIL, "sudo mode: bad SUDO_UID or SUDO_GID");
+		caller.uid = u;
+		caller.gid = g;
+	}
+
+	etc = open(TK_SYSCONFDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open " TK_SYSCONFDIR);
+	check_root_owned(etc, TK_SYSCONFDIR);
+	dir = openat(etc, "tk", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(etc);
+	if (dir < 0 && errno != ENOENT)
+		die_errno(TK_EXIT_FAIL, "cannot open " CONF_DIR);
+	if (dir >= 0) {
+		check_root_owned(dir, CONF_DIR);
+		fd = openat(dir, CONF_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		close(dir);
+		if (fd < 0 && errno != ENOENT)
+			die_errno(TK_EXIT_FAIL, "cannot open " CONF_DIR "/" CONF_FILE);
+		if (fd >= 0) {
+			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE " is not a regular file");
+			check_root_owned(fd, CONF_DIR "/" CONF_FILE);
+			while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+				len += n;
+			if (n < 0)
+				die_errno(TK_EXIT_FAIL, "cannot read " CONF_DIR "/" CONF_FILE);
+			close(fd);
+			if (len > CONF_MAX)
+				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE " is too large");
+			if (memchr(buf, 0, len))
+				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE " contains a NUL byte");
+			parse_config(buf, len);
+		}
+	}
+	check_member();
+	if (!caller.root) {
+		struct passwd *pw = getpwuid(caller.uid);
+		if (pw && strlen(pw->pw_name) < sizeof(caller.name))
+			memcpy(caller.name, pw->pw_name, strlen(pw->pw_name) + 1);
+	}
+}
+
+/*
+ * The first range of /etc/subuid or /etc/subgid for the caller, by login
+ * name or by decimal uid, as shadow's newuidmap reads them. Ranges that
+ * overflow or that contain id 0 are refused (SECURITY.md 25).
+ */
+static bool
+find_subid(const char *file, struct idrange *r)
+{
+	FILE *f;
+	char line[512], uidstr[16];
+	bool found = false;
+
+	snprintf(uidstr, sizeof(uidstr), "%u", (unsigned)caller.uid);
+	f = fopen(file, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2, *nl;
+		uint32_t start, count;
+
+		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		*c1 = *c2 = 0;
+		if ((nl = strchr(c2 + 1, '\n')))
+			*nl = 0;
+		if (strcmp(line, uidstr) && (!caller.name[0] || strcmp(line, caller.name)))
+			continue;
+		if (!parse_u32(c1 + 1, UINT32_MAX - 1, &start) ||
+		    !parse_u32(c2 + 1, UINT32_MAX - 1, &count))
+			continue;
+		if (count == 0 || start == 0 || (uint64_t)start + count > UINT32_MAX ||
+		    count >= UINT32_MAX - 1)
+			continue;
+		r->inside = 1;
+		r->outside = start;
+		r->count = count;
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+void
+policy_idmap(struct idmap *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (caller.root) {
+		/* Root keeps its own ids, still inside a user namespace, so root
+		 * in the container holds capabilities only over the container. */
+		m->uid[0] = m->gid[0] = (struct idrange){ 0, 0, 65536 };
+		m->nuid = m->ngid = 1;
+		m->subuid = m->subgid = true;
+		return;
+	}
+	m->uid[0] = (struct idrange){ 0, caller.uid, 1 };
+	m->gid[0] = (struct idrange){ 0, caller.gid, 1 };
+	m->nuid = m->ngid = 1;
+	if (find_subid("/etc/subuid", &m->uid[1])) {
+		m->nuid = 2;
+		m->subuid = true;
+	}
+	if (find_subid("/etc/subgid", &m->gid[1])) {
+		m->ngid = 2;
+		m->subgid = true;
+	}
+	if (!m->subuid || !m->subgid)
+		warning = "no /etc/subuid or /etc/subgid range for you: only your own id is "
+			  "mapped, so files owned by other users in images become nobody "
+			  "(ask your admin: usermod --add-subuids/--add-subgids)";
+}
+
+const char *
+policy_warning(void)
+{
+	return warning;
+}

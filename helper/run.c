@@ -1,0 +1,685 @@
+/*
+ * The run verb: start container ID of the caller's store.
+ *
+ * Phases, each with the privileges it needs and no more:
+ *
+ *  1. parent, root: parse and validate argv; open the container and layer
+ *     directories beneath the caller's store with the caller's file
+ *     credentials (SECURITY.md 18-19); prepare the root-owned record dir.
+ *  2. parent: clone the container's first process G into new namespaces
+ *     with the effective ids of the caller, so the new user namespace is
+ *     owned by the caller (as if the caller had unshared it); G holds no
+ *     privileged descriptor and has no capability outside its namespace.
+ *  3. parent, root: write G's uid/gid maps from policy (SECURITY.md 25),
+ *     record G (pid and start time) under /run/tk/<uid>/, then drop every
+ *     privilege for good and wait for G, forwarding signals.
+ *  4. G, root of its user namespace only: become uid 0 of the namespace
+ *     (the caller outside), build the root filesystem and pivot into it
+ *     (mount.c), then drop to the payload's ids and capabilities and exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "helper.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_ENV 1024
+
+/* Podman's default capability set; the payload never gets more. */
+static const int default_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID,
+	CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SETFCAP,
+};
+
+struct run_opts {
+	bool rm, userns_host, net_host;
+	const char *hostname, *workdir, *id;
+	bool have_user;
+	uint32_t uid, gid;
+	char *env[MAX_ENV + 1];
+	int nenv;
+	const char *layers[TK_MAX_LAYERS];
+	int nlayers;
+	char **argv;
+};
+
+static _Noreturn void
+usage(const char *what)
+{
+	die(2, "run: %s", what);
+}
+
+static bool
+valid_hostname(const char *s)
+{
+	size_t n = strnlen(s, 65);
+
+	if (n == 0 || n > 64 || s[0] == '-' || s[0] == '.')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+static void
+parse_args(int argc, char **argv, struct run_opts *o)
+{
+	bool seen_net = false, seen_userns = false;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "--rm")) {
+			if (o->rm)
+				usage("duplicate --rm");
+			o->rm = true;
+			continue;
+		}
+		if (!v)
+			usage("missing value or container id");
+		if (!strcmp(a, "--userns")) {
+			if (seen_userns || strcmp(v, "host"))
+				usage("--userns takes 'host', once");
+			seen_userns = o->userns_host = true;
+		} else if (!strcmp(a, "--net")) {
+			if (seen_net || (strcmp(v, "host") && strcmp(v, "none")))
+				usage("--net takes 'none' or 'host', once");
+			seen_net = true;
+			o->net_host = !strcmp(v, "host");
+		} else if (!strcmp(a, "--hostname")) {
+			if (o->hostname || !valid_hostname(v))
+				usage("bad or duplicate --hostname");
+			o->hostname = v;
+		} else if (!strcmp(a, "--user")) {
+			char buf[32], *colon;
+			if (o->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
+				usage("bad or duplicate --user");
+			memcpy(buf, v, strlen(v) + 1);
+			colon = strchr(buf, ':');
+			if (colon)
+				*colon = 0;
+			if (!parse_u32(buf, UINT32_MAX - 2, &o->uid) ||
+			    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &o->gid))
+				usage("--user takes UID[:GID], decimal");
+			o->have_user = true;
+		} else if (!strcmp(a, "--workdir")) {
+			if (o->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
+				usage("--workdir takes one absolute path");
+			o->workdir = v;
+		} else if (!strcmp(a, "--env")) {
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v || o->nenv >= MAX_ENV)
+				usage("--env takes KEY=VALUE");
+			o->env[o->nenv++] = (char *)v;
+		} else if (!strcmp(a, "--layer")) {
+			if (!valid_hex64(v) || o->nlayers >= TK_MAX_LAYERS)
+				usage("--layer takes a layer id (64 hex digits)");
+			o->layers[o->nlayers++] = v;
+		} else if (a[0] == '-') {
+			usage("unknown option");
+		} else {
+			if (o->id)
+				usage("one container id");
+			if (!valid_id(a))
+				usage("bad container id");
+			o->id = a;
+			continue;
+		}
+		i++;
+	}
+	if (!o->id || o->nlayers == 0 || i >= argc || argc - i < 1)
+		usage("usage: run [options] --layer HEX... ID -- ARGV...");
+	o->argv = argv + i;
+	if (o->userns_host && !caller.root)
+		die(TK_EXIT_FAIL, "--userns host is only for root");
+}
+
+/* The caller's store, handed over as an fd that the caller opened: a
+ * directory owned by the caller that nobody else can write. */
+static void
+check_store_fd(void)
+{
+	struct stat st;
+
+	if (fstat(TK_STORE_FD, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(TK_EXIT_FAIL, "run: fd %d is not the store directory", TK_STORE_FD);
+	if (st.st_uid != caller.uid || (st.st_mode & 022))
+		die_denied("run: store fd not owned by the caller or writable by others");
+}
+
+static int
+open_dir_as_caller(int dirfd, const char *name)
+{
+	int fd = openat_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		die_denied("run: cannot open '%s': %s", name, strerror(errno));
+	return fd;
+}
+
+/* /run/tk/<uid>: root-owned, made by us; a symlink or a foreign owner at
+ * any level is refused. */
+static int
+open_record_dir(void)
+{
+	char uidbuf[16];
+	int run, tk, dir;
+
+	run = open("/run", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (run < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open /run");
+	if (mkdirat(run, "tk", 0755) < 0 && errno != EEXIST)
+		die_errno(TK_EXIT_FAIL, "cannot create " TK_RUNDIR);
+	tk = openat(run, "tk", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(run);
+	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
+	if (tk < 0 || (mkdirat(tk, uidbuf, 0755) < 0 && errno != EEXIST))
+		die_errno(TK_EXIT_FAIL, "cannot create " TK_RUNDIR "/%s", uidbuf);
+	dir = openat(tk, uidbuf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(tk);
+	if (dir < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open " TK_RUNDIR "/%s", uidbuf);
+	struct stat st;
+	if (fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+		die(TK_EXIT_FAIL, TK_RUNDIR "/%s is not root's", uidbuf);
+	return dir;
+}
+
+/* Start time of a process in clock ticks since boot (field 22 of stat);
+ * 0 when it is gone. */
+static unsigned long long
+proc_starttime(pid_t pid)
+{
+	char path[32], buf[1024], *p;
+	unsigned long long t = 0;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* After "pid (comm)" come fields 3..; starttime is field 22. */
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static bool
+record_alive(int dirfd, const char *name)
+{
+	char buf[64];
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+	int pid;
+	unsigned long long t;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	if (sscanf(buf, "%d %llu", &pid, &t) != 2 || pid <= 0)
+		return false;
+	return proc_starttime(pid) == t;
+}
+
+/* Records whose process is gone are stale: remove them (SECURITY.md 33). */
+static void
+clean_stale_records(int dirfd)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(dirfd);
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && !record_alive(dirfd, de->d_name))
+			unlinkat(dirfd, de->d_name, 0);
+	closedir(d);
+}
+
+static void
+write_record(int dirfd, const char *id, pid_t pid)
+{
+	char buf[64], tmp[TK_ID_MAX + 8];
+	int fd, n;
+
+	n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, proc_starttime(pid));
+	snprintf(tmp, sizeof(tmp), ".%s", id);
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot write record");
+	write_all_or_die(fd, buf, n, "record");
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, id) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot write record");
+}
+
+static void
+set_loopback_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		die_errno(TK_EXIT_FAIL, "cannot bring up lo");
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot bring up lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot bring up lo");
+	close(s);
+}
+
+static bool
+is_default_cap(int cap)
+{
+	for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
+		if (default_caps[i] == cap)
+			return true;
+	return false;
+}
+
+/* mkdir -p inside the container, after pivot_root: every path resolves
+ * within the container's own root. */
+static void
+make_workdir(const char *dir)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char c = buf[i];
+		buf[i] = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return;   /* chdir will report it */
+		buf[i] = c;
+	}
+}
+
+/*
+ * SECURITY.md 26, in order: bounding set and ambient caps, groups, gid,
+ * uid, capabilities, no_new_privs; then verify.
+ */
+static void
+drop_to_payload(const struct run_opts *o, bool can_setgroups)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	uid_t r, e, s;
+	uint64_t want = 0;
+
+	for (int cap = 0; cap <= 63; cap++) {
+		if (is_default_cap(cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;   /* past the kernel's last capability */
+			die_errno(TK_EXIT_FAIL, "cannot drop capability %d", cap);
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		die_errno(TK_EXIT_FAIL, "cannot clear ambient capabilities");
+	if (can_setgroups && setgroups(0, NULL) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set groups");
+	if (setresgid(o->gid, o->gid, o->gid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set gid %u", o->gid);
+	if (setresuid(o->uid, o->uid, o->uid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set uid %u", o->uid);
+	if (o->uid == 0)
+		for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
+			want |= 1ULL << default_caps[i];
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = (uint32_t)want;
+	data[1].effective = data[1].permitted = (uint32_t)(want >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set no_new_privs");
+	if (getresuid(&r, &e, &s) < 0 || r != o->uid || e != o->uid || s != o->uid)
+		die(TK_EXIT_FAIL, "uid drop did not hold");
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0 ||
+	    (((uint64_t)data[1].permitted << 32) | data[0].permitted) != want)
+		die(TK_EXIT_FAIL, "capability drop did not hold");
+}
+
+static const char *
+env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (int i = 0; env[i]; i++)
+		if (!strncmp(env[i], key, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* execvpe with the container's PATH; exits 126 or 127 as Docker does. */
+static _Noreturn void
+exec_payload(char **argv, char **env)
+{
+	const char *path, *p;
+	char buf[4096];
+	int err = ENOENT;
+
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, env);
+		err = errno;
+	} else {
+		path = env_get(env, "PATH");
+		for (p = path ? path : DEFAULT_PATH; ; p++) {
+			const char *end = strchrnul(p, ':');
+			int n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - p), p,
+					 end == p ? "" : "/", argv[0]);
+			if (n > 0 && (size_t)n < sizeof(buf)) {
+				execve(buf, argv, env);
+				if (errno == EACCES)
+					err = EACCES;
+				else if (errno != ENOENT && errno != ENOTDIR) {
+					err = errno;
+					break;
+				}
+			}
+			if (!*end)
+				break;
+			p = end;
+		}
+	}
+	if (err == ENOENT)
+		die(TK_EXIT_NOTFOUND, "cannot run '%s': %s", argv[0],
+		    strchr(argv[0], '/') ? "no such file or directory"
+					 : "executable file not found in $PATH");
+	errno = err;
+	die_errno(TK_EXIT_NOEXEC, "cannot run '%s'", argv[0]);
+}
+
+struct child_ctx {
+	const struct run_opts *o;
+	struct rootfs_spec *spec;
+	const struct idmap *map;
+	int go;          /* read end: one byte once the maps are written */
+};
+
+static _Noreturn void
+child_main(struct child_ctx *c)
+{
+	const struct run_opts *o = c->o;
+	char go, cwd[4096];
+	sigset_t none;
+
+	/* Wait for the parent: until the maps are written we are nobody in
+	 * our namespace and touch nothing (SECURITY.md 18). */
+	if (read(c->go, &go, 1) != 1)
+		_exit(TK_EXIT_FAIL);
+	close(c->go);
+	if (c->spec->userns) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot become root of the user namespace");
+		if (c->map->subgid && setgroups(0, NULL) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot clear groups");
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
+	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set hostname");
+	rootfs_setup(c->spec);
+	if (!o->net_host)
+		set_loopback_up();
+	make_workdir(o->workdir ? o->workdir : "/");
+	/* A new session: the payload has no controlling terminal, so it
+	 * cannot push input into the caller's (TIOCSTI, CVE-2017-5226). */
+	if (setsid() < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (close_range(3, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	drop_to_payload(o, !c->spec->userns || c->map->subgid);
+	if (chdir(o->workdir ? o->workdir : "/") < 0)
+		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'",
+			  o->workdir ? o->workdir : "/");
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		die(TK_EXIT_FAIL, "working directory is outside the container");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	exec_payload(o->argv, (char **)o->env);
+}
+
+static int
+status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return TK_EXIT_FAIL;
+}
+
+static void
+write_exit(int ctfd, int status)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d\n", status);
+	int fd = openat(ctfd, TK_CT_EXIT, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		(void)!write(fd, buf, n);
+		close(fd);
+	}
+}
+
+/* Remove a tree beneath dirfd without following symlinks or crossing
+ * mounts. Runs unprivileged, as root of the container's user namespace. */
+static int
+rm_tree(int dirfd, const char *name, int depth)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (depth > 512 || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rm_tree(fd, de->d_name, depth + 1);
+	closedir(d);
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* --rm: join the container's user namespace (ours: we made it with the
+ * caller as owner) in a child and remove the container directory. */
+static void
+remove_container(int nsfd, int ctsfd, const char *id, bool userns)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		if (userns && (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
+			       setresuid(0, 0, 0) < 0))
+			_exit(1);
+		_exit(rm_tree(ctsfd, id, 0) < 0 ? 1 : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "tk-helper: warning: could not remove container %s\n", id);
+}
+
+static void
+drop_privileges_for_good(void)
+{
+	uid_t r, e, s;
+
+	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
+	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot drop privileges");
+	if (getresuid(&r, &e, &s) < 0 || r != caller.uid || e != caller.uid || s != caller.uid)
+		die(TK_EXIT_FAIL, "privilege drop did not hold");
+	privileged = caller.root;
+}
+
+int
+verb_run(int argc, char **argv)
+{
+	static struct run_opts o;
+	static struct rootfs_spec spec;
+	struct idmap map;
+	struct child_ctx c;
+	int gopipe[2], recdir, ctsfd, nsfd = -1, st, status;
+	char procpath[32], go = 1;
+	sigset_t fwd;
+	pid_t pid;
+	unsigned long flags;
+
+	parse_args(argc, argv, &o);
+	if (!o.have_user)
+		o.uid = o.gid = 0;
+	check_store_fd();
+
+	/* Phase 1: everything in the caller's store is reached with the
+	 * caller's file credentials, beneath the store, no symlinks. */
+	fs_as_caller();
+	ctsfd = open_dir_as_caller(TK_STORE_FD, "containers");
+	spec.ctfd = open_dir_as_caller(ctsfd, o.id);
+	spec.rootfsfd = open_dir_as_caller(spec.ctfd, TK_CT_ROOTFS);
+	spec.upperfd = open_dir_as_caller(spec.ctfd, TK_CT_UPPER);
+	spec.workfd = open_dir_as_caller(spec.ctfd, TK_CT_WORK);
+	{
+		int layersfd = open_dir_as_caller(TK_STORE_FD, "layers");
+		for (int i = 0; i < o.nlayers; i++)
+			spec.layerfd[i] = open_dir_as_caller(layersfd, o.layers[i]);
+		close(layersfd);
+	}
+	fs_as_root();
+	spec.nlayers = o.nlayers;
+	spec.userns = !o.userns_host;
+	spec.net_host = o.net_host;
+
+	recdir = open_record_dir();
+	clean_stale_records(recdir);
+	if (record_alive(recdir, o.id))
+		die(TK_EXIT_FAIL, "container %s is already running", o.id);
+	policy_idmap(&map);
+
+	if (pipe2(gopipe, O_CLOEXEC) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot create pipe");
+	sigemptyset(&fwd);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
+			sigaddset(&fwd, s);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+
+	/* Phase 2. CLONE_NEWUSER with the caller's effective ids: the new
+	 * user namespace is owned by the caller. The saved uid stays 0 so
+	 * that the parent can return to root for phase 3; in the child that
+	 * id is not mapped in its namespace and so can never be named. */
+	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+	if (!o.net_host)
+		flags |= CLONE_NEWNET;
+	if (spec.userns) {
+		flags |= CLONE_NEWUSER;
+		if (setresgid(-1, caller.gid, -1) < 0 || setresuid(-1, caller.uid, -1) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot switch effective ids");
+	}
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(gopipe[1]);
+		close(recdir);
+		spec.storefd = TK_STORE_FD;
+		c = (struct child_ctx){ &o, &spec, &map, gopipe[0] };
+		child_main(&c);
+	}
+	if (spec.userns && (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0))
+		die_errno(TK_EXIT_FAIL, "cannot return to root");
+	if (pid < 0)
+		die_errno(TK_EXIT_FAIL, "cannot create the container's namespaces");
+	close(gopipe[0]);
+
+	/* Phase 3. */
+	if (spec.userns) {
+		int procfd;
+		snprintf(procpath, sizeof(procpath), "/proc/%d", (int)pid);
+		procfd = open(procpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (procfd < 0)
+			die_errno(TK_EXIT_FAIL, "cannot open %s", procpath);
+		idmap_write(procfd, &map);
+		nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+		close(procfd);
+	}
+	write_record(recdir, o.id, pid);
+	close(recdir);
+	for (int i = 0; i < spec.nlayers; i++)
+		close(spec.layerfd[i]);
+	close(spec.rootfsfd);
+	close(spec.upperfd);
+	close(spec.workfd);
+	drop_privileges_for_good();
+	if (write(gopipe[1], &go, 1) != 1)
+		die_errno(TK_EXIT_FAIL, "cannot start the container");
+	close(gopipe[1]);
+
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(&fwd, &si);
+		if (s < 0)
+			continue;
+		if (s == SIGCHLD) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+			if (w == pid)
+				break;
+			continue;
+		}
+		kill(pid, s);
+	}
+	status = status_of(st);
+	if (o.rm)
+		remove_container(nsfd, ctsfd, o.id, spec.userns);
+	else
+		write_exit(spec.ctfd, status);
+	return status;
+}

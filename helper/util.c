@@ -1,0 +1,170 @@
+/* tk-helper: dying, validating, opening beneath a directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+static void
+vmsg(int errnum, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n;
+
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (errnum)
+		n += snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
+	if ((size_t)n >= sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* One write, so concurrent messages do not interleave. */
+	(void)!write(2, "tk-helper: ", 11);
+	(void)!write(2, buf, n);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+	_exit(status);
+}
+
+void
+die_errno(int status, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(e, fmt, ap);
+	va_end(ap);
+	_exit(status);
+}
+
+void
+die_denied(const char *detail, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, detail);
+	vsnprintf(buf, sizeof(buf), detail, ap);
+	va_end(ap);
+	/* LOG_AUTHPRIV: details are for the admin, not for the caller. */
+	openlog("tk-helper", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_WARNING, "uid %u: %s", (unsigned)caller.uid, buf);
+	closelog();
+	die(TK_EXIT_FAIL, "permission denied");
+}
+
+bool
+valid_id(const char *s)
+{
+	size_t n = strnlen(s, TK_ID_MAX + 1);
+
+	if (n == 0 || n > TK_ID_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+valid_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i <= TK_LAYER_HEX; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == TK_LAYER_HEX;
+}
+
+bool
+parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || s[0] < '0' || s[0] > '9')
+		return false;   /* no sign, no space, not empty */
+	if (s[0] == '0' && s[1])
+		return false;   /* no octal look-alikes */
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+int
+openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags | O_CLOEXEC | O_NOFOLLOW,
+		.resolve = resolve | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_SYMLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+void
+write_all_or_die(int fd, const char *buf, size_t len, const char *what)
+{
+	while (len > 0) {
+		ssize_t r = write(fd, buf, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die_errno(TK_EXIT_FAIL, "cannot write %s", what);
+		buf += r;
+		len -= r;
+	}
+}
+
+/*
+ * setfsuid() reports the previous value, never an error, so each switch is
+ * checked by calling it again with an invalid id, which returns the current
+ * value unchanged.
+ */
+void
+fs_as_caller(void)
+{
+	setfsgid(caller.gid);
+	setfsuid(caller.uid);
+	if ((uid_t)setfsuid((uid_t)-1) != caller.uid || (gid_t)setfsgid((gid_t)-1) != caller.gid)
+		die(TK_EXIT_FAIL, "cannot switch file credentials");
+}
+
+void
+fs_as_root(void)
+{
+	setfsuid(0);
+	setfsgid(0);
+	if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
+		die(TK_EXIT_FAIL, "cannot switch file credentials back");
+}
