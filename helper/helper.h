@@ -65,10 +65,8 @@ int verb_run(int argc, char **argv);
 
 /* mount.c */
 struct rootfs_spec {
-	int storefd;
-	int ctfd;                 /* containers/<id> */
-	int rootfsfd, upperfd, workfd;
-	int layerfd[TK_MAX_LAYERS];
+	const char *id;           /* containers/<id> in the store */
+	const char *const *layers;
 	int nlayers;              /* bottom first */
 	bool userns;              /* false only for --userns host */
 	bool net_host;

@@ -285,25 +285,72 @@ setup_sys(int rootfd, bool net_host, bool userns)
 	close(m);
 }
 
+/*
+ * The store descriptor was opened in the caller's mount namespace, and
+ * overlayfs accepts only layers reachable in the mounter's own: open the
+ * store again by its path, here, as the caller (root of a namespace that
+ * maps to the caller), and accept it only if it is the same directory.
+ */
+static int
+reopen_store(void)
+{
+	char link[32], path[4096];
+	struct stat a, b;
+	ssize_t n;
+	int fd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", TK_STORE_FD);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || path[0] != '/')
+		die(TK_EXIT_FAIL, "the store is not reachable by a path");
+	path[n] = 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &a) < 0 || fstat(TK_STORE_FD, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino)
+		die(TK_EXIT_FAIL, "the store changed while starting the container");
+	return fd;
+}
+
+static int
+open_dir(int dirfd, const char *name)
+{
+	int fd = openat_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open '%s' in the store", name);
+	return fd;
+}
+
 void
 rootfs_setup(const struct rootfs_spec *spec)
 {
-	char lower[TK_MAX_LAYERS * 24 + 16], upper[32], work[32];
+	char lower[TK_MAX_LAYERS * 24 + 16], upper[48], work[48];
 	const char *opts[10];
-	int n = 0, len = 0, rootfd;
+	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd, rootfsfd;
+	int layerfd[TK_MAX_LAYERS], upperfd, workfd;
 
 	/* SECURITY.md 21: nothing we mount propagates back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot make mounts private");
+
+	storefd = reopen_store();
+	layersfd = open_dir(storefd, "layers");
+	for (int i = 0; i < spec->nlayers; i++)
+		layerfd[i] = open_dir(layersfd, spec->layers[i]);
+	ctsfd = open_dir(storefd, "containers");
+	ctfd = open_dir(ctsfd, spec->id);
+	rootfsfd = open_dir(ctfd, TK_CT_ROOTFS);
+	upperfd = open_dir(ctfd, TK_CT_UPPER);
+	workfd = open_dir(ctfd, TK_CT_WORK);
 
 	/* overlayfs over helper-chosen directories only, named by our own
 	 * descriptors (SECURITY.md 22). Top layer first. */
 	len = snprintf(lower, sizeof(lower), "lowerdir=");
 	for (int i = spec->nlayers - 1; i >= 0; i--)
 		len += snprintf(lower + len, sizeof(lower) - len, "%s/proc/self/fd/%d",
-				i == spec->nlayers - 1 ? "" : ":", spec->layerfd[i]);
-	snprintf(upper, sizeof(upper), "upperdir=/proc/self/fd/%d", spec->upperfd);
-	snprintf(work, sizeof(work), "workdir=/proc/self/fd/%d", spec->workfd);
+				i == spec->nlayers - 1 ? "" : ":", layerfd[i]);
+	snprintf(upper, sizeof(upper), "upperdir=/proc/self/fd/%d", upperfd);
+	snprintf(work, sizeof(work), "workdir=/proc/self/fd/%d", workfd);
 	opts[n++] = lower;
 	opts[n++] = upper;
 	opts[n++] = work;
@@ -314,7 +361,16 @@ rootfs_setup(const struct rootfs_spec *spec)
 	opts[n] = NULL;
 	rootfd = new_mount("overlay", opts, MOUNT_ATTR_NODEV |
 				(spec->userns ? 0 : MOUNT_ATTR_NOSUID));
-	attach(rootfd, spec->rootfsfd, "the container's root");
+	attach(rootfd, rootfsfd, "the container's root");
+	for (int i = 0; i < spec->nlayers; i++)
+		close(layerfd[i]);
+	close(layersfd);
+	close(upperfd);
+	close(workfd);
+	close(rootfsfd);
+	close(ctfd);
+	close(ctsfd);
+	close(storefd);
 
 	setup_dev(rootfd);
 	setup_proc(rootfd);

@@ -570,7 +570,7 @@ verb_run(int argc, char **argv)
 	static struct rootfs_spec spec;
 	struct idmap map;
 	struct child_ctx c;
-	int gopipe[2], recdir, ctsfd, nsfd = -1, st, status;
+	int gopipe[2], recdir, ctsfd, ctfd, nsfd = -1, st, status;
 	char procpath[32], go = 1;
 	sigset_t fwd;
 	pid_t pid;
@@ -582,20 +582,22 @@ verb_run(int argc, char **argv)
 	check_store_fd();
 
 	/* Phase 1: everything in the caller's store is reached with the
-	 * caller's file credentials, beneath the store, no symlinks. */
+	 * caller's file credentials, beneath the store, no symlinks. The
+	 * child opens the same again in its own mount namespace (overlayfs
+	 * takes only mounts of the mounter's namespace); this is for a clear
+	 * error before anything is created, and for the exit status. */
 	fs_as_caller();
 	ctsfd = open_dir_as_caller(TK_STORE_FD, "containers");
-	spec.ctfd = open_dir_as_caller(ctsfd, o.id);
-	spec.rootfsfd = open_dir_as_caller(spec.ctfd, TK_CT_ROOTFS);
-	spec.upperfd = open_dir_as_caller(spec.ctfd, TK_CT_UPPER);
-	spec.workfd = open_dir_as_caller(spec.ctfd, TK_CT_WORK);
+	ctfd = open_dir_as_caller(ctsfd, o.id);
 	{
 		int layersfd = open_dir_as_caller(TK_STORE_FD, "layers");
 		for (int i = 0; i < o.nlayers; i++)
-			spec.layerfd[i] = open_dir_as_caller(layersfd, o.layers[i]);
+			close(open_dir_as_caller(layersfd, o.layers[i]));
 		close(layersfd);
 	}
 	fs_as_root();
+	spec.id = o.id;
+	spec.layers = o.layers;
 	spec.nlayers = o.nlayers;
 	spec.userns = !o.userns_host;
 	spec.net_host = o.net_host;
@@ -630,7 +632,6 @@ verb_run(int argc, char **argv)
 	if (pid == 0) {
 		close(gopipe[1]);
 		close(recdir);
-		spec.storefd = TK_STORE_FD;
 		c = (struct child_ctx){ &o, &spec, &map, gopipe[0] };
 		child_main(&c);
 	}
@@ -653,11 +654,6 @@ verb_run(int argc, char **argv)
 	}
 	write_record(recdir, o.id, pid);
 	close(recdir);
-	for (int i = 0; i < spec.nlayers; i++)
-		close(spec.layerfd[i]);
-	close(spec.rootfsfd);
-	close(spec.upperfd);
-	close(spec.workfd);
 	drop_privileges_for_good();
 	if (write(gopipe[1], &go, 1) != 1)
 		die_errno(TK_EXIT_FAIL, "cannot start the container");
@@ -680,6 +676,6 @@ verb_run(int argc, char **argv)
 	if (o.rm)
 		remove_container(nsfd, ctsfd, o.id, spec.userns);
 	else
-		write_exit(spec.ctfd, status);
+		write_exit(ctfd, status);
 	return status;
 }
