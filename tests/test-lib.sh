@@ -238,6 +238,10 @@ test_must_fail() {
 test_status() {
 	_want=$1
 	shift
+	if ! command -v "$1" >/dev/null; then
+		echo "test_status: command not found: $1" >&2
+		return 1
+	fi
 	"$@"
 	_st=$?
 	if test "$_st" != "$_want"; then
