@@ -278,8 +278,9 @@ parent_cache_drop(struct unpack *u)
 static int
 path_error(struct unpack *u, const char *path, struct tk_err *err)
 {
-	if (errno == ELOOP || errno == EXDEV)
-		return tk_err_set(err, "%s: refusing '%s': it goes through a symlink",
+	/* O_DIRECTORY|O_NOFOLLOW on a symlink gives ENOTDIR. */
+	if (errno == ELOOP || errno == EXDEV || errno == ENOTDIR)
+		return tk_err_set(err, "%s: refusing '%s': a symlink or a non-directory on the way",
 				  u->src->what, path);
 	return tk_err_errno(err, "%s: cannot open '%s'", u->src->what, path);
 }

@@ -791,6 +791,12 @@ pull_source(struct tk_store *st, const char *source, const struct pull_opts *o, 
 	struct pull p = { .st = st, .o = o, .tmpfd = -1, .workfd = -1 };
 	int ret = -1;
 
+	if (strncmp(source, "tar:", 4) && strncmp(source, "oci:", 4) &&
+	    strncmp(source, "docker-archive:", 15)) {
+		tk_err_set(err, "unsupported source '%s' (use tar:, oci: or docker-archive:)",
+			   source);
+		goto out;
+	}
 	if (o->name && add_name(&p, o->name, err) < 0)
 		goto out;
 	if (pull_begin(&p, err) < 0)
