@@ -1,0 +1,149 @@
+#!/bin/sh
+test_description='tk-run as unprivileged members of group tk (setuid helper)'
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs a setuid helper)"
+test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-static)"
+test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
+
+payload_pid() {
+	for _p in $(pgrep -f -- "$1"); do
+		_ns=$(sed -n 's/^NSpid:[[:space:]]*//p' "/proc/$_p/status" 2>/dev/null)
+		case $_ns in *[[:space:]]1) echo "$_p"; return 0 ;; esac
+	done
+	return 1
+}
+
+# as_alice CMD...: as the member with a subordinate id range.
+as_alice() { tk_as alice "$@"; }
+
+test_expect_success 'setup: helper, users alice (tk, subids), bob (not in tk), carol (tk, no subids)' '
+	tk_setup_helper &&
+	tk_add_user alice &&
+	tk_add_user bob --no-tk &&
+	tk_add_user carol --no-subid &&
+	tk_add_user dave &&
+	alice_uid=$(tk_user_uid alice) &&
+	alice_home=$(tk_user_home alice) &&
+	alice_sub=$(sed -n "s/^$(tk_user alice)://p" /etc/subuid | cut -d: -f1) &&
+	test -n "$alice_sub" &&
+	carol_uid=$(tk_user_uid carol) &&
+	tk_build_busybox_tar "$TRASH/bb.tar.gz" &&
+	chmod 644 "$TRASH/bb.tar.gz" &&
+	mounts_snapshot before
+'
+
+test_expect_success 'a member pulls into her own store' '
+	as_alice tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >out 2>err &&
+	is_hex64 "$(cat out)" &&
+	test "$(stat -c %u "$alice_home/tk")" = "$alice_uid" &&
+	test "$(stat -c %a "$alice_home/tk")" = 700
+'
+
+test_expect_success 'a member runs a container: stdout and the exit status' '
+	test_status 3 as_alice tk-run --rm bb /bin/sh -c "echo hi; exit 3" >out &&
+	echo hi >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'member: 126 and 127' '
+	test_status 126 as_alice tk-run --rm bb /etc/passwd 2>err &&
+	test_status 127 as_alice tk-run --rm bb /no/such 2>err
+'
+
+test_expect_success 'member: the payload is pid 1, with its own hostname' '
+	as_alice tk-run --rm --hostname box bb /bin/sh -c "echo \$\$; hostname" >out &&
+	printf "1\nbox\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'member: uid_map maps root to the caller, then the subordinate range' '
+	as_alice tk-run --rm bb /bin/cat /proc/self/uid_map >out &&
+	awk -v u="$alice_uid" "\$1 == 0 && \$2 == u && \$3 == 1 { f = 1 } END { exit !f }" out &&
+	awk -v s="$alice_sub" "\$2 == s { f = 1 } END { exit !f }" out &&
+	! awk "\$2 == 0 { f = 1 } END { exit !f }" out
+'
+
+test_expect_success 'member: files owned by root in the image are root inside, app is 1000' '
+	as_alice tk-run --rm bb /bin/sh -c "stat -c %u:%g /bin/busybox /etc/passwd /home/app" >out &&
+	printf "0:0\n0:0\n1000:1000\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'member: root in the container is the caller on the host' '
+	as_alice tk-run --name w bb /bin/sh -c "echo x >/etc/f" &&
+	id=$(as_alice tk-ls -a -q) &&
+	is_hex64 "$id" &&
+	test "$(stat -c %u "$alice_home/tk/containers/$id/upper/etc/f")" = "$alice_uid" &&
+	as_alice tk-rm w &&
+	test ! -e "$alice_home/tk/containers/$id"
+'
+
+test_expect_success 'member: ps shows only the container' '
+	m=$(marker hostproc) &&
+	{ sh -c "sleep 300; true" "$m" & hostpid=$! ; } &&
+	test_atexit "kill $hostpid" &&
+	as_alice tk-run --rm bb /bin/ps -o pid,args >out &&
+	kill $hostpid &&
+	test_grep -v -- "$m" out &&
+	test_line_count -le 3 out
+'
+
+test_expect_success 'member: no_new_privs, and no capabilities outside the podman set' '
+	as_alice tk-run --rm bb /bin/sh -c "sed -n \"s/^\\(NoNewPrivs\\|CapBnd\\):[[:space:]]*//p\" /proc/self/status" >out &&
+	test "$(sed -n 1p out)" = 1 &&
+	bnd=$(sed -n 2p out) &&
+	test -n "$bnd" &&
+	test $(( 0x$bnd & ~0x800405fb )) = 0
+'
+
+test_expect_success 'member: SIGKILL of the payload from the host gives 137' '
+	m=$(marker ukill) &&
+	{ as_alice tk-run --rm bb /bin/sh -c "sleep 1000 & wait" "$m" >/dev/null 2>&1 &
+	  bgpid=$! ; } &&
+	test_atexit "kill_marker $m" &&
+	test_wait_until 20 "payload_pid $m" &&
+	kill -9 "$(payload_pid "$m")" &&
+	{ wait $bgpid; status=$?; } &&
+	test "$status" = 137 &&
+	test_wait_until 10 "! pgrep -f -- $m"
+'
+
+test_expect_success 'member: --userns host is refused (125, with a message)' '
+	test_status 125 as_alice tk-run --rm --userns host bb /bin/true 2>err &&
+	test_grep "^tk-run: " err
+'
+
+test_expect_success 'member: no containers, mounts or tmp files left behind' '
+	saved=$TK_ROOT &&
+	TK_ROOT=$alice_home/tk &&
+	check_no_leaks before
+	st=$?
+	TK_ROOT=$saved
+	test $st = 0 &&
+	test "$(as_alice tk-ls -a -q | wc -l)" = 0
+'
+
+test_expect_success 'another member cannot use her store' '
+	test_must_fail tk_as dave tk-ls --root "$alice_home/tk" -a 2>err &&
+	test_must_fail tk_as dave tk-run --root "$alice_home/tk" --rm bb /bin/true 2>err
+'
+
+test_expect_success 'a user not in group tk is refused with a clear message' '
+	test_must_fail tk_as bob sh -c "tk-pull -q --name bb tar:$TRASH/bb.tar.gz && tk-run --rm bb /bin/true" >out 2>err &&
+	test_grep -i -E "permission|denied|not allowed|not permitted|group .?tk" err
+'
+
+test_expect_success 'a user not in group tk cannot run the helper itself' '
+	test_must_fail tk_as bob "$TK_HELPER" idmap 1 2>err
+'
+
+test_expect_success 'a member without subordinate ids runs with a warning (one id mapped)' '
+	tk_as carol tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >out 2>pullerr &&
+	tk_as carol tk-run --rm bb /bin/cat /proc/self/uid_map >out 2>err &&
+	test_grep -i -E "subuid|subordinate" err &&
+	test_line_count = 1 out &&
+	awk -v u="$carol_uid" "\$1 == 0 && \$2 == u && \$3 == 1 { f = 1 } END { exit !f }" out
+'
+
+test_done
