@@ -87,6 +87,6 @@ tk_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", tk_prog);
+	fprintf(stderr, " (try '%s --help')\n", tk_prog);
 	exit(2);
 }

@@ -1,0 +1,158 @@
+/*
+ * tk-rm: remove containers (-f stops running ones first) or, with
+ * --image, images. IDs, unique ID prefixes and names; `-` reads them from
+ * stdin, one per line (-z: NUL-separated), so `tk-ls -q --exited | tk-rm -`
+ * works.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+#include "image.h"
+#include "store.h"
+#include "util.h"
+#include "banned.h"
+
+static const char usage_text[] =
+	"Usage: tk-rm [OPTIONS] CONTAINER...\n"
+	"       tk-rm --image [OPTIONS] IMAGE...\n"
+	"Remove containers (by ID, unique ID prefix or name), or images.\n"
+	"\n"
+	"  -f, --force     kill running containers first\n"
+	"      --image     remove images instead; refused while a container uses one\n"
+	"  -               read names from stdin, one per line\n"
+	"  -z              with -: NUL-separated\n"
+	"      --root DIR  the store (default: $TK_ROOT, ~/.local/share/tk)\n"
+	"      --help      show this help\n";
+
+static bool force, images;
+
+static int
+rm_container(struct tk_store *st, const char *ref)
+{
+	struct tk_container c;
+	struct tk_err err;
+	int r = 0;
+
+	if (container_resolve(st, ref, &c, &err) < 0) {
+		tk_warn("%s", err.msg);
+		return -1;
+	}
+	if (c.state == TK_RUNNING) {
+		if (!force) {
+			tk_warn("cannot remove '%s': container is running (stop it first, or use -f)", ref);
+			container_free(&c);
+			return -1;
+		}
+		if (container_kill(&c, SIGKILL, true, &err) < 0) {
+			tk_warn("cannot remove '%s': %s", ref, err.msg);
+			container_free(&c);
+			return -1;
+		}
+	}
+	if (container_delete(st, &c, &err) < 0) {
+		tk_warn("cannot remove '%s': %s", ref, err.msg);
+		r = -1;
+	} else {
+		puts(ref);
+	}
+	container_free(&c);
+	return r;
+}
+
+static int
+rm_image(struct tk_store *st, const char *ref)
+{
+	struct tk_image img;
+	struct tk_container *cs = NULL;
+	size_t n = 0;
+	struct tk_err err;
+	int r = 0;
+
+	if (image_resolve(st, ref, &img, &err) < 0) {
+		tk_warn("%s", err.msg);
+		return -1;
+	}
+	if (container_list(st, &cs, &n, &err) < 0) {
+		tk_warn("%s", err.msg);
+		image_free(&img);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cs[i].image_id, img.id)) {
+			tk_warn("cannot remove image '%s': container %.12s uses it (tk-rm it first)",
+				ref, cs[i].id);
+			r = -1;
+			break;
+		}
+	container_list_free(cs, n);
+	if (r == 0 && image_delete(st, img.id, &err) < 0) {
+		tk_warn("cannot remove image '%s': %s", ref, err.msg);
+		r = -1;
+	}
+	if (r == 0)
+		puts(ref);
+	image_free(&img);
+	return r;
+}
+
+static int
+rm_one(struct tk_store *st, const char *ref)
+{
+	return images ? rm_image(st, ref) : rm_container(st, ref);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "image", no_argument, NULL, 'I' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'H' },
+		{ 0 },
+	};
+	struct tk_store st = { .fd = -1 };
+	struct tk_err err;
+	const char *root = NULL;
+	bool nul = false;
+	int opt, failed = 0;
+
+	tk_prog = "tk-rm";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "fz", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': force = true; break;
+		case 'z': nul = true; break;
+		case 'I': images = true; break;
+		case 'r': root = optarg; break;
+		case 'H': fputs(usage_text, stdout); return 0;
+		default: tk_usage_error("bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		tk_usage_error("nothing to remove");
+	if (store_open(&st, root, true, &err) < 0)
+		tk_die_err(1, &err);
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-")) {
+			failed |= rm_one(&st, argv[i]) < 0;
+			continue;
+		}
+		cleanup_free char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		while ((len = getdelim(&line, &cap, nul ? '\0' : '\n', stdin)) > 0) {
+			if (line[len - 1] == (nul ? '\0' : '\n'))
+				line[--len] = 0;
+			if (len > 0)
+				failed |= rm_one(&st, line) < 0;
+		}
+	}
+	if (fflush(stdout) != 0)
+		tk_die(1, "write error");
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,332 @@
+/*
+ * tk-run: create a container from an image and run it in the foreground.
+ *
+ * The story: resolve the image, work out the command, environment, user
+ * and working directory from its config and our flags, create the
+ * container in the store, then exec tk-helper (chain-loading: the helper's
+ * exit status is the payload's, and signals reach it directly).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "helper.h"
+#include "image.h"
+#include "protocol.h"
+#include "store.h"
+#include "util.h"
+#include "banned.h"
+
+static const char usage_text[] =
+	"Usage: tk-run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+	"Create a container from IMAGE and run COMMAND in it, in the foreground.\n"
+	"\n"
+	"  --rm                  remove the container when it exits\n"
+	"  --name NAME           name the container\n"
+	"  -e, --env KEY=VALUE   set an environment variable (KEY alone: take it from here)\n"
+	"  -w, --workdir DIR     working directory inside the container\n"
+	"  -u, --user USER[:GROUP]  user (name or uid) and group inside the container\n"
+	"  -h, --hostname NAME   hostname inside the container (default: the short id)\n"
+	"      --entrypoint CMD  override the image's entrypoint\n"
+	"      --net none|host   network: loopback only (default) or the host's\n"
+	"      --userns host     no user namespace (root only)\n"
+	"      --root DIR        the store (default: $TK_ROOT, ~/.local/share/tk)\n"
+	"      --help            show this help\n"
+	"\n"
+	"Exit status: the command's own; 125 if tk failed, 126 if the command cannot\n"
+	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static void
+env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
+			free((*env)[i]);
+			(*env)[i] = xstrdup(kv);
+			return;
+		}
+	strv_push(env, kv);
+}
+
+static bool
+env_has(char **env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, n) && env[i][n] == '=')
+			return true;
+	return false;
+}
+
+static bool
+all_digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 11;
+}
+
+/*
+ * Look NAME up in the image's etc/passwd or etc/group (the top-most layer
+ * that has the file). Field 3 is the id, field 4 (passwd) the primary
+ * group, field 6 the home. Returns 0 when found.
+ */
+static int
+lookup_db(struct tk_store *st, char **layers, const char *file, const char *name,
+	  char *const fields[7])
+{
+	size_t n = strv_len(layers);
+
+	for (size_t i = n; i-- > 0;) {
+		cleanup_free char *path = xasprintf("layers/%s/etc/%s", layers[i], file);
+		cleanup_free char *buf = read_file_at(st->fd, path, 1 << 22, NULL, NULL);
+		char *line, *save = NULL;
+
+		if (!buf)
+			continue;
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *f[7] = { 0 }, *p = line;
+			for (int k = 0; k < 7 && p; k++) {
+				f[k] = p;
+				p = strchr(p, ':');
+				if (p)
+					*p++ = 0;
+			}
+			if (!f[2] || (strcmp(f[0], name) && strcmp(f[2], name)))
+				continue;
+			for (int k = 0; k < 7; k++)
+				if (fields[k])
+					snprintf(fields[k], 256, "%s", f[k] ? f[k] : "");
+			return 0;
+		}
+		return -1;   /* the top-most file decides */
+	}
+	return -1;
+}
+
+/* USER[:GROUP], names looked up in the image, as docker run -u does. */
+static void
+resolve_user(struct tk_store *st, char **layers, const char *spec, uint32_t *uid,
+	     uint32_t *gid, char *home)
+{
+	char user[256], group[256], uidb[256], gidb[256];
+	char *const pw[7] = { NULL, NULL, uidb, gidb, NULL, home, NULL };
+	char *const gr[7] = { NULL, NULL, gidb, NULL, NULL, NULL, NULL };
+	const char *colon = strchr(spec, ':');
+
+	snprintf(user, sizeof(user), "%.*s", (int)(colon ? colon - spec : (long)strlen(spec)), spec);
+	snprintf(group, sizeof(group), "%s", colon ? colon + 1 : "");
+	snprintf(home, 256, "/");
+	if (lookup_db(st, layers, "passwd", user, pw) == 0) {
+		*uid = (uint32_t)strtoul(uidb, NULL, 10);
+		*gid = (uint32_t)strtoul(gidb, NULL, 10);
+	} else if (all_digits(user)) {
+		*uid = (uint32_t)strtoul(user, NULL, 10);
+		*gid = *uid == 0 ? 0 : *uid;
+		if (*uid == 0)
+			snprintf(home, 256, "/root");
+	} else {
+		tk_die(125, "unknown user '%s': not in the image's /etc/passwd", user);
+	}
+	if (!*group)
+		return;
+	if (all_digits(group))
+		*gid = (uint32_t)strtoul(group, NULL, 10);
+	else if (lookup_db(st, layers, "group", group, gr) == 0)
+		*gid = (uint32_t)strtoul(gidb, NULL, 10);
+	else
+		tk_die(125, "unknown group '%s': not in the image's /etc/group", group);
+	if (*uid > 4294967293U || *gid > 4294967293U)
+		tk_die(125, "user or group id out of range in '%s'", spec);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rm", no_argument, NULL, 'R' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "hostname", required_argument, NULL, 'h' },
+		{ "entrypoint", required_argument, NULL, 'E' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "network", required_argument, NULL, 'N' },
+		{ "userns", required_argument, NULL, 'U' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'H' },
+		{ 0 },
+	};
+	struct tk_store st = { .fd = -1 };
+	struct tk_image img = { 0 };
+	struct tk_container c = { 0 };
+	struct tk_err err;
+	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
+	const char *root = NULL, *user = NULL, *entrypoint = NULL;
+	bool rm = false, entry_set = false;
+	char home[256], hostbuf[16];
+	const char *hargv[TK_MAX_ARGS];
+	int opt, n;
+
+	tk_prog = "tk-run";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+e:w:u:h:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'R': rm = true; break;
+		case 'n':
+			if (!tk_valid_name(optarg))
+				tk_die(125, "bad name '%s': use [a-z0-9][a-z0-9_.-]*, at most 64 characters", optarg);
+			c.name = xstrdup(optarg);
+			break;
+		case 'e': strv_push(&envflags, optarg); break;
+		case 'w':
+			if (optarg[0] != '/')
+				tk_die(125, "bad --workdir '%s': must be an absolute path", optarg);
+			c.workdir = xstrdup(optarg);
+			break;
+		case 'u': user = optarg; break;
+		case 'h': c.hostname = xstrdup(optarg); break;
+		case 'E': entrypoint = optarg; entry_set = true; break;
+		case 'N':
+			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+				tk_die(125, "bad --net '%s': use 'none' or 'host'", optarg);
+			c.net_host = !strcmp(optarg, "host");
+			break;
+		case 'U':
+			if (strcmp(optarg, "host"))
+				tk_die(125, "bad --userns '%s': only 'host' is known", optarg);
+			if (getuid() != 0)
+				tk_die(125, "--userns host is only for root");
+			c.userns_host = true;
+			break;
+		case 'r': root = optarg; break;
+		case 'H': fputs(usage_text, stdout); return 0;
+		default:
+			/* Docker's convention: tk-run's own usage errors are 125, so
+			 * they never look like the payload's exit status. */
+			tk_die(125, "bad option '%s' (try 'tk-run --help')", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		tk_die(125, "no image given (try 'tk-run --help')");
+
+	if (access(helper_path(), X_OK) < 0)
+		tk_die(125, "cannot run %s: %s (are you in group tk? see tk-helper(8))",
+		       helper_path(), strerror(errno));
+	if (store_open(&st, root, true, &err) < 0 ||
+	    image_resolve(&st, argv[optind], &img, &err) < 0)
+		tk_die_err(125, &err);
+
+	/* The command: entrypoint + cmd, as Docker builds it. --entrypoint
+	 * replaces the image's entrypoint and drops the image's cmd. */
+	if (entry_set) {
+		if (*entrypoint)
+			strv_push(&entry, entrypoint);
+	} else {
+		entry = strv_dup(img.entrypoint);
+	}
+	if (optind + 1 < argc)
+		cmd = strv_dup(argv + optind + 1);
+	else if (!entry_set)
+		cmd = strv_dup(img.cmd);
+	c.argv = strv_dup(entry);
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		strv_push(&c.argv, cmd[i]);
+	if (strv_len(c.argv) == 0)
+		tk_die(125, "no command: the image has none, give one after the image name");
+
+	c.layers = strv_dup(img.layers);
+	resolve_user(&st, c.layers, user ? user : img.user && *img.user ? img.user : "0",
+		     &c.uid, &c.gid, home);
+	c.user = xstrdup(user ? user : img.user ? img.user : "0");
+
+	c.env = strv_dup(img.env);
+	if (!env_has(c.env, "PATH"))
+		env_set(&c.env, DEFAULT_PATH);
+	for (size_t i = 0; envflags && envflags[i]; i++) {
+		if (envflags[i][0] == '=' || !envflags[i][0])
+			tk_die(125, "bad -e '%s': use KEY=VALUE", envflags[i]);
+		if (strchr(envflags[i], '=')) {
+			env_set(&c.env, envflags[i]);
+		} else if (getenv(envflags[i])) {
+			cleanup_free char *kv = xasprintf("%s=%s", envflags[i], getenv(envflags[i]));
+			env_set(&c.env, kv);
+		}
+	}
+	if (!env_has(c.env, "HOME")) {
+		cleanup_free char *kv = xasprintf("HOME=%s", home);
+		env_set(&c.env, kv);
+	}
+	if (!c.workdir)
+		c.workdir = xstrdup(img.workdir && img.workdir[0] == '/' ? img.workdir : "/");
+	c.image = xstrdup(argv[optind]);
+	memcpy(c.image_id, img.id, sizeof(c.image_id));
+
+	if (container_create(&st, &c, &err) < 0)
+		tk_die_err(125, &err);
+	if (!c.hostname) {
+		snprintf(hostbuf, sizeof(hostbuf), "%.12s", c.id);
+		c.hostname = xstrdup(hostbuf);
+	}
+	{
+		cleanup_free char *kv = xasprintf("HOSTNAME=%s", c.hostname);
+		if (!env_has(c.env, "HOSTNAME"))
+			env_set(&c.env, kv);
+	}
+
+	/* The helper's fixed grammar (helper/protocol.h). */
+	n = helper_argv(hargv);
+	hargv[n++] = "run";
+	if (rm)
+		hargv[n++] = "--rm";
+	if (c.userns_host) {
+		hargv[n++] = "--userns";
+		hargv[n++] = "host";
+	}
+	hargv[n++] = "--net";
+	hargv[n++] = c.net_host ? "host" : "none";
+	hargv[n++] = "--hostname";
+	hargv[n++] = c.hostname;
+	hargv[n++] = "--user";
+	hargv[n++] = xasprintf("%u:%u", c.uid, c.gid);
+	hargv[n++] = "--workdir";
+	hargv[n++] = c.workdir;
+	for (size_t i = 0; c.env[i] && n < TK_MAX_ARGS - 300; i++) {
+		hargv[n++] = "--env";
+		hargv[n++] = c.env[i];
+	}
+	for (size_t i = 0; c.layers[i] && n < TK_MAX_ARGS - 200; i++) {
+		hargv[n++] = "--layer";
+		hargv[n++] = c.layers[i];
+	}
+	hargv[n++] = c.id;
+	hargv[n++] = "--";
+	for (size_t i = 0; c.argv[i]; i++) {
+		if (n >= TK_MAX_ARGS - 1)
+			tk_die(125, "too many arguments");
+		hargv[n++] = c.argv[i];
+	}
+	hargv[n] = NULL;
+
+	/* The store goes to the helper as fd 3, without close-on-exec (dup2
+	 * onto itself would keep the flag, hence the fcntl). */
+	if ((st.fd == TK_STORE_FD ? fcntl(st.fd, F_SETFD, 0) : dup2(st.fd, TK_STORE_FD)) < 0)
+		tk_die(125, "cannot pass the store: %s", strerror(errno));
+	if (getuid() == 0) {
+		/* Root runs the helper as itself, never as a sudo caller. */
+		unsetenv("SUDO_UID");
+		unsetenv("SUDO_GID");
+	}
+	execvp(hargv[0], (char *const *)hargv);
+	tk_warn("cannot run %s: %s", hargv[0], strerror(errno));
+	container_delete(&st, &c, NULL);
+	return 125;
+}

@@ -1,0 +1,58 @@
+/*
+ * Containers of the store: containers/<id>/container.json (what to run,
+ * written by tk-run) plus the directories the helper mounts (upper, work,
+ * rootfs) and the exit file the helper writes. Whether one is running is
+ * decided from the helper's root-owned record /run/tk/<uid>/<id>, never
+ * from the store.
+ */
+#ifndef TK_CONTAINER_H
+#define TK_CONTAINER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "store.h"
+
+enum tk_state { TK_CREATED, TK_RUNNING, TK_EXITED };
+
+struct tk_container {
+	char id[65];
+	char *name;
+	char *image;        /* the reference the user gave */
+	char image_id[65];
+	char **argv, **env, **layers;
+	char *workdir, *user, *hostname;
+	uint32_t uid, gid;
+	bool net_host, userns_host;
+	long long created;
+	/* Filled by container_state(). */
+	enum tk_state state;
+	int exit_code;      /* -1 when unknown */
+	pid_t pid;          /* pid 1 of the container while running */
+	long long started, finished;
+};
+
+/* Make the directories and container.json; fills c->id. The name (or
+ * none) must be free. Takes the store lock. */
+int container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err);
+int container_load(struct tk_store *st, const char *id, struct tk_container *c,
+		   struct tk_err *err);
+/* By name, full id or unique id prefix. "no such container: 'x'". */
+int container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
+		      struct tk_err *err);
+/* All containers, newest first, with their state. */
+int container_list(struct tk_store *st, struct tk_container **cs, size_t *n,
+		   struct tk_err *err);
+void container_state(struct tk_store *st, struct tk_container *c);
+/* Signal pid 1 of a running container, pinned by pidfd and checked
+ * against the record; with wait, until it is gone. */
+int container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err);
+/* Remove a container that is not running. */
+int container_delete(struct tk_store *st, struct tk_container *c, struct tk_err *err);
+void container_free(struct tk_container *c);
+void container_list_free(struct tk_container *cs, size_t n);
+/* The command as one string, for tables. */
+char *container_command(const struct tk_container *c);
+
+#endif
