@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -589,6 +590,11 @@ verb_run(int argc, char **argv)
 	fs_as_caller();
 	ctsfd = open_dir_as_caller(TK_STORE_FD, "containers");
 	ctfd = open_dir_as_caller(ctsfd, o.id);
+	/* Held until we exit: tk-rm waits on it, so it never removes a
+	 * directory we still write to, and a second run of the same container
+	 * is refused. */
+	if (flock(ctfd, LOCK_EX | LOCK_NB) < 0)
+		die(TK_EXIT_FAIL, "container %s is already running", o.id);
 	{
 		int layersfd = open_dir_as_caller(TK_STORE_FD, "layers");
 		for (int i = 0; i < o.nlayers; i++)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -420,9 +421,17 @@ container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err)
 int
 container_delete(struct tk_store *st, struct tk_container *c, struct tk_err *err)
 {
-	cleanup_close int ctsfd = containers_dir(st, err);
+	cleanup_close int ctsfd = containers_dir(st, err), dfd = -1;
 
 	if (ctsfd < 0)
 		return -1;
+	/* The helper that ran it holds this lock until it has written the
+	 * exit status; wait for it. */
+	dfd = openat(ctsfd, c->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : tk_err_errno(err, "cannot open container '%.12s'", c->id);
+	while (flock(dfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return tk_err_errno(err, "cannot lock container '%.12s'", c->id);
 	return userns_rm_tree(ctsfd, c->id, err);
 }
