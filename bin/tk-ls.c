@@ -214,7 +214,7 @@ main(int argc, char **argv)
 			break;
 		case 'I': images = true; break;
 		case 'r': root = optarg; break;
-		case 'H': fputs(usage_text, stdout); return 0;
+		case 'H': return tk_print_help(usage_text);
 		default: tk_usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}

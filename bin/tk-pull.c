@@ -54,6 +54,7 @@ main(int argc, char **argv)
 	int c;
 
 	tk_prog = "tk-pull";
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -66,10 +67,9 @@ main(int argc, char **argv)
 			o.quiet = true;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			return fclose(stdout) == 0 ? 0 : 1;
+			return tk_print_help(usage);
 		default:
-			tk_usage_error("invalid option");
+			tk_usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

@@ -208,15 +208,12 @@ main(int argc, char **argv)
 			c.userns_host = true;
 			break;
 		case 'r': root = optarg; break;
-		case 'H': fputs(usage_text, stdout); return 0;
-		default:
-			/* Docker's convention: tk-run's own usage errors are 125, so
-			 * they never look like the payload's exit status. */
-			tk_die(125, "bad option '%s' (try 'tk-run --help')", argv[optind - 1]);
+		case 'H': return tk_print_help(usage_text);
+		default: tk_usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		tk_die(125, "no image given (try 'tk-run --help')");
+		tk_usage_error("no image given");
 
 	if (access(helper_path(), X_OK) < 0)
 		tk_die(125, "cannot run %s: %s (are you in group tk? see tk-helper(8))",

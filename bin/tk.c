@@ -40,8 +40,7 @@ main(int argc, char **argv)
 		tk_usage_error("no command given");
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-		fputs(usage_text, stdout);
-		return 0;
+		return tk_print_help(usage_text);
 	}
 	if (!strcmp(cmd, "ps"))
 		cmd = "ls";
@@ -73,6 +72,6 @@ main(int argc, char **argv)
 	}
 	execvp(nargv[0], nargv);
 	if (errno == ENOENT)
-		tk_die(127, "'%s' is not a tk command (no %s)", argv[1], nargv[0]);
+		tk_die(1, "'%s' is not a tk command (no %s)", argv[1], nargv[0]);
 	tk_die(126, "cannot run %s: %s", nargv[0], strerror(errno));
 }

@@ -47,6 +47,17 @@ tk_err_errno(struct tk_err *err, const char *fmt, ...)
 	return -1;
 }
 
+int
+tk_print_help(const char *text)
+{
+	fputs(text, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write error: %s\n", tk_prog, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 void
 tk_warn(const char *fmt, ...)
 {
@@ -87,6 +98,6 @@ tk_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try '%s --help')\n", tk_prog);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tk_prog);
 	exit(2);
 }

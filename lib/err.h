@@ -21,6 +21,8 @@ int tk_err_set(struct tk_err *err, const char *fmt, ...)
 int tk_err_errno(struct tk_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* --help: text to stdout; 0, or 1 when stdout cannot be written. */
+int tk_print_help(const char *text);
 void tk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: msg" and exit with status. */
 _Noreturn void tk_die(int status, const char *fmt, ...)
