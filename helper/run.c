@@ -472,6 +472,10 @@ child_main(struct child_ctx *c)
 	if (close_range(3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
 	drop_to_payload(o, !c->spec->userns || c->map->subgid);
+	/* A change of effective uid clears the parent-death signal: set it
+	 * again, so the container dies with tk-run. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
 	if (chdir(o->workdir ? o->workdir : "/") < 0)
 		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'",
 			  o->workdir ? o->workdir : "/");
