@@ -75,7 +75,7 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 		return tk_err_set(err, "cannot encode container record");
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	r = write_file_at(dirfd, CT_JSON, s, strlen(s), 0600, err);
+	r = write_file_sync_at(dirfd, CT_JSON, s, strlen(s), 0600, false, err);
 	free(s);
 	return r;
 }

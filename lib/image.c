@@ -245,6 +245,9 @@ image_resolve(struct tk_store *st, const char *ref, struct tk_image *img, struct
 		hex = ref + 7;
 		by_name = false;
 	}
+	/* A full id needs no listing. */
+	if (strlen(hex) == 64 && is_hex(hex) && image_load(st, hex, img, NULL) == 0)
+		return 0;
 	if (image_list(st, &all, &n, err) < 0)
 		return -1;
 	if (by_name) {

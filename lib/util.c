@@ -216,6 +216,13 @@ int
 write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 	      struct tk_err *err)
 {
+	return write_file_sync_at(dirfd, name, data, len, mode, true, err);
+}
+
+int
+write_file_sync_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		   bool sync, struct tk_err *err)
+{
 	cleanup_free char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
 	cleanup_close int fd = -1;
 	const char *p = data;
@@ -235,7 +242,7 @@ write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t 
 		p += r;
 		len -= r;
 	}
-	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+	if ((sync && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
 		tk_err_errno(err, "cannot write '%s'", name);
 		unlinkat(dirfd, tmp, 0);
 		return -1;

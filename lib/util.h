@@ -41,6 +41,11 @@ char *read_file_at(int dirfd, const char *name, size_t max, size_t *len, struct 
 /* Crash-safe replace: write name.tmp.PID, fsync, rename over name. */
 int write_file_at(int dirfd, const char *name, const void *data, size_t len,
 		  mode_t mode, struct tk_err *err);
+/* The same; sync=false skips the fsync, for records that may be lost in
+ * a crash without harm (a container's own record: the container goes
+ * with it). */
+int write_file_sync_at(int dirfd, const char *name, const void *data, size_t len,
+		       mode_t mode, bool sync, struct tk_err *err);
 /* Remove name beneath dirfd recursively, never following symlinks or
  * crossing mounts. ENOENT is success. */
 int rm_tree_at(int dirfd, const char *name, struct tk_err *err);
