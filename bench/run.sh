@@ -56,6 +56,7 @@ runc_id=tkbench-$$
 user=tkbench
 made_user=
 made_group=
+user_recs=
 subid=1700000000-1700065535
 
 cleanup() {
@@ -64,6 +65,9 @@ cleanup() {
 	if [ -n "$made_user" ]; then
 		usermod --del-subuids "$subid" --del-subgids "$subid" "$user" 2>/dev/null
 		userdel "$user" 2>/dev/null || say "cannot remove user $user"
+		# The helper removes a user's stale run records lazily, at its next
+		# start: the user is gone, so take the directory it made for them.
+		[ -n "$user_recs" ] && rm -rf "$user_recs"
 	fi
 	# Others (tests, quickstart) may have joined the group meanwhile: remove
 	# it only if it is still empty.
@@ -110,6 +114,8 @@ if [ "$want_user" != 0 ]; then
 		getent group tk >/dev/null || { groupadd --system tk && made_group=1; }
 		useradd --no-create-home --home-dir "$work/home" --shell /bin/sh \
 			--groups tk "$user" && made_user=1
+		uid=$(id -u "$user")
+		[ -e "/run/tk/$uid" ] || user_recs=/run/tk/$uid
 		usermod --add-subuids "$subid" --add-subgids "$subid" "$user"
 		mkdir "$work/home" && chown "$user:" "$work/home"
 		as_user="setpriv --reuid=$user --regid=$user --init-groups"
