@@ -307,13 +307,15 @@ test_expect_success BUSYBOX,PYTHON3 'docker-archive: a wrong diff id is refused,
 '
 
 # --- hostile archives: refused, nothing written outside, nothing kept
+# (The oracle is a directory of our own: /etc/shadow may change under us
+# when users are added on the machine meanwhile; only its link count is
+# checked.)
 
 test_expect_success PYTHON3 'setup: a watched directory outside the store' '
 	mkdir "$TRASH/outside" &&
 	echo canary >"$TRASH/outside/canary" &&
 	ls -lA "$TRASH/outside" >outside.before &&
-	sha256sum /etc/shadow >shadow.before &&
-	stat -c %h /etc/shadow >shadow.links &&
+	sha256sum "$TRASH/outside/canary" >canary.sum &&
 	mkdir -p "$TK_ROOT/tmp" "$TK_ROOT/layers" &&
 	ls -A "$TK_ROOT/layers" >layers.before &&
 	tk-ls --images -q >images.raw && sort images.raw >images.before
@@ -330,8 +332,9 @@ hostile_refused() {
 nothing_escaped() {
 	ls -lA "$TRASH/outside" >outside.after &&
 	test_cmp outside.before outside.after &&
-	sha256sum -c --quiet shadow.before &&
-	test "$(stat -c %h /etc/shadow)" = "$(cat shadow.links)" &&
+	sha256sum -c --quiet canary.sum &&
+	test "$(stat -c %h "$TRASH/outside/canary")" = 1 &&
+	test "$(stat -c %h /etc/shadow)" = 1 &&
 	ls -A "$TK_ROOT/layers" >layers.after &&
 	test_cmp layers.before layers.after &&
 	tk-ls --images -q >images.raw && sort images.raw >images.after &&
@@ -341,7 +344,7 @@ nothing_escaped() {
 }
 
 for kind in absolute dotdot inner-dotdot symlink-abs symlink-rel symlink-dir \
-	hardlink-shadow hardlink-dotdot bare-wh wh-dotdot
+	hardlink-shadow hardlink-dotdot hardlink-canary bare-wh wh-dotdot
 do
 	test_expect_success PYTHON3 "hostile tar refused: $kind" "
 		hostile_refused $kind

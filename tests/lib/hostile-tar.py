@@ -11,6 +11,7 @@ test watches). Uncompressed tar. Kinds:
   symlink-dir   d/evil -> TARGETDIR, then d/evil/sub/pwned
   hardlink-shadow   shadow hard link to /etc/shadow, then content written to shadow
   hardlink-dotdot   hard link to ../../(...)/etc/shadow
+  hardlink-canary   hard link to TARGETDIR/canary, then content written to it
   device        a character device 1,3 (dev/mynull) and a block device
   bare-wh       a bare .wh. entry
   wh-dotdot     .wh.../../(...)/TARGETDIR/victim (a whiteout that climbs)
@@ -73,6 +74,9 @@ with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as tf:
     elif kind == "hardlink-shadow":
         add_link(tf, "shadow", "/etc/shadow", tarfile.LNKTYPE)
         add_file(tf, "shadow", b"root::0:0:99999:7:::\n")
+    elif kind == "hardlink-canary":
+        add_link(tf, "canary", target + "/canary", tarfile.LNKTYPE)
+        add_file(tf, "canary", b"pwned\n")
     elif kind == "hardlink-dotdot":
         add_link(tf, "shadow", up + "etc/shadow", tarfile.LNKTYPE)
     elif kind == "device":
