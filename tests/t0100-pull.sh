@@ -2,8 +2,8 @@
 test_description='tk-pull: tar, oci and docker-archive imports; hostile archives'
 . "$(dirname "$0")/test-lib.sh"
 
-HOSTILE="$PYTHON $TEST_DIRECTORY/lib/hostile-tar.py"
-MKDA="$PYTHON $TEST_DIRECTORY/lib/mkdocker-archive.py"
+HOSTILE="$PYTHON $TEST_LIB/hostile-tar.py"
+MKDA="$PYTHON $TEST_LIB/mkdocker-archive.py"
 
 nlayers() {
 	ls -A "$TK_ROOT/layers" 2>/dev/null | wc -l

@@ -5,7 +5,7 @@ test_description='tk-helper run directly: start-up hygiene, callers, idmap check
 test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs a setuid helper)"
 test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
 
-IDMAP_OWN="sh $TEST_DIRECTORY/lib/idmap-own.sh"
+IDMAP_OWN="sh $TEST_LIB/idmap-own.sh"
 
 test_expect_success CC 'setup: helper, member mallory, non-member eve, test programs' '
 	tk_setup_helper &&
@@ -13,8 +13,8 @@ test_expect_success CC 'setup: helper, member mallory, non-member eve, test prog
 	tk_add_user eve --no-tk &&
 	mallory_uid=$(tk_user_uid mallory) &&
 	mallory_home=$(tk_user_home mallory) &&
-	cc -o execargv "$TEST_DIRECTORY/lib/execargv.c" &&
-	cc -shared -fPIC -o evil.so "$TEST_DIRECTORY/lib/evil-preload.c" &&
+	cc -o execargv "$TEST_LIB/execargv.c" &&
+	cc -shared -fPIC -o evil.so "$TEST_LIB/evil-preload.c" &&
 	chmod 755 execargv evil.so &&
 	mounts_snapshot before
 '

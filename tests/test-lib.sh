@@ -19,7 +19,30 @@
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$TEST_DIRECTORY/.." && pwd)
 TEST_NAME=$(basename "$0" .sh)
-TRASH=$TEST_DIRECTORY/trash.$TEST_NAME
+
+# A directory every user can reach: each component of the path o+x.
+_reachable() {
+	_p=$1
+	while test "$_p" != / && test -n "$_p"; do
+		_m=$(stat -c %A "$_p") || return 1
+		case $_m in ?????????[xt]) ;; *) return 1 ;; esac
+		_p=$(dirname "$_p")
+	done
+	return 0
+}
+
+# The trash directory: tests/trash.<script>, unless test users could not
+# reach it (a clone under /root): then /tmp/tk-tests-<uid>/trash.<script>.
+# TK_TEST_TRASH_ROOT overrides.
+if test -n "$TK_TEST_TRASH_ROOT"; then
+	TRASH_ROOT=$TK_TEST_TRASH_ROOT
+elif test "$(id -u)" != 0 || _reachable "$TEST_DIRECTORY"; then
+	TRASH_ROOT=$TEST_DIRECTORY
+else
+	TRASH_ROOT=/tmp/tk-tests-$(id -u)
+	mkdir -p "$TRASH_ROOT" && chmod 755 "$TRASH_ROOT"
+fi
+TRASH=$TRASH_ROOT/trash.$TEST_NAME
 export REPO TEST_DIRECTORY TRASH
 
 test_count=0
@@ -64,6 +87,10 @@ chmod 755 "$TRASH"
 TK_ROOT=$TRASH/store
 export TK_ROOT
 cd "$TRASH" || exit 1
+# Test scripts and fixtures' sources, where test users can reach them.
+cp -R "$TEST_DIRECTORY/lib" "$TRASH/lib" && chmod -R a+rX "$TRASH/lib" || exit 1
+TEST_LIB=$TRASH/lib
+export TEST_LIB
 
 say() { printf '# %s\n' "$*"; }
 
@@ -441,17 +468,6 @@ tk_busybox_image() {
 }
 
 # ---------------------------------------------------------------- helper
-
-# A directory every user can reach: each component of the path o+x.
-_reachable() {
-	_p=$1
-	while test "$_p" != / && test -n "$_p"; do
-		_m=$(stat -c %A "$_p") || return 1
-		case $_m in ?????????[xt]) ;; *) return 1 ;; esac
-		_p=$(dirname "$_p")
-	done
-	return 0
-}
 
 # As root: a setuid copy of the build tree's helper, mode 4750 root:tk,
 # somewhere other users can reach, and a reachable copy of the tools when
