@@ -533,25 +533,23 @@ rm_tree(int dirfd, const char *name, int depth)
 	return unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* --rm: join the container's user namespace (ours: we made it with the
- * caller as owner) in a child and remove the container directory. */
+/*
+ * --rm, at the very end: we hold nothing but the caller's ids now. Join
+ * the container's user namespace (we made it with the caller as owner, so
+ * the caller may), become its root, which is the caller outside with the
+ * caller's subordinate ids, and remove the container's directory. No
+ * fork: this process exits right after.
+ */
 static void
 remove_container(int nsfd, int ctsfd, const char *id, bool userns)
 {
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
+	if (userns && (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
+		       setresuid(0, 0, 0) < 0)) {
+		fprintf(stderr, "tk-helper: warning: cannot enter the user namespace to remove "
+			"container %s\n", id);
 		return;
-	if (pid == 0) {
-		if (userns && (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
-			       setresuid(0, 0, 0) < 0))
-			_exit(1);
-		_exit(rm_tree(ctsfd, id, 0) < 0 ? 1 : 0);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (rm_tree(ctsfd, id, 0) < 0)
 		fprintf(stderr, "tk-helper: warning: could not remove container %s\n", id);
 }
 
