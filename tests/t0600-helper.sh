@@ -57,6 +57,7 @@ test_expect_success 'a non-member is refused by the code too (helper made 4755 b
 	mkdir -p open && chmod 755 open &&
 	cp "$TK_HELPER" open/tk-helper &&
 	chown root:tk open/tk-helper && chmod 4755 open/tk-helper &&
+	_test_setuid_copies="$_test_setuid_copies $TRASH/open/tk-helper" &&
 	test_must_fail tk_as eve $IDMAP_OWN uidmap "$TRASH/open/tk-helper" 2>err &&
 	test_line_count = 0 "$(tk_user_home eve)/uidmap" &&
 	tk_as mallory $IDMAP_OWN uidmap "$TRASH/open/tk-helper" &&

@@ -52,6 +52,7 @@ _test_users=
 _test_created_group=
 _test_cleanups=
 _test_tmpdirs=
+_test_setuid_copies=
 
 # A fixed, boring environment: tests must not depend on the caller's.
 LC_ALL=C
@@ -111,6 +112,13 @@ _test_cleanup_all() {
 	done
 	if test -n "$_test_created_group"; then
 		groupdel tk >/dev/null 2>&1
+	fi
+	# Never leave a setuid-root copy of the helper behind, even in a
+	# trash directory kept for a failed run.
+	if test -n "$_test_setuid_copies"; then
+		for f in $_test_setuid_copies; do
+			test -f "$f" && chmod u-s,g-s "$f"
+		done
 	fi
 	for d in $_test_tmpdirs; do
 		_rm_trash "$d"
@@ -495,6 +503,7 @@ tk_setup_helper() {
 	chown root:tk "$_base/libexec/tk-helper" &&
 	chmod 4750 "$_base/libexec/tk-helper" || return 1
 	TK_HELPER=$_base/libexec/tk-helper
+	_test_setuid_copies="$_test_setuid_copies $TK_HELPER"
 	if _reachable "$REPO/bin"; then
 		TK_TEST_BIN=$REPO/bin
 	else
