@@ -76,9 +76,9 @@ main(int argc, char **argv)
 		tk_usage_error(optind == argc ? "missing SOURCE" : "too many arguments");
 	if (store_open(&st, root, true, &err) < 0)
 		tk_die_err(1, &err);
-	if (!o.quiet && getuid() != 0 && idmap_mapped_count(getuid()) == 1)
+	if (getuid() != 0 && idmap_mapped_count(getuid()) == 1)
 		tk_warn("no /etc/subuid and /etc/subgid range for you: "
-			"files in images will all belong to you");
+			"files in images will all belong to you (ask for a subordinate id range)");
 	if (pull_source(&st, argv[optind], &o, id, &err) < 0)
 		tk_die_err(1, &err);
 	store_close(&st);

@@ -172,7 +172,7 @@ main(int argc, char **argv)
 	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
 	bool rm = false, entry_set = false;
-	char home[256], hostbuf[16];
+	char home[256], hostbuf[16], qbuf[96];
 	const char *hargv[TK_MAX_ARGS];
 	int opt, n;
 
@@ -183,26 +183,33 @@ main(int argc, char **argv)
 		case 'R': rm = true; break;
 		case 'n':
 			if (!tk_valid_name(optarg))
-				tk_die(125, "bad name '%s': use [a-z0-9][a-z0-9_.-]*, at most 64 characters", optarg);
+				tk_die(125, "bad name '%s': use [a-z0-9][a-z0-9_.-]*, at most 64 characters",
+				       tk_quote(optarg, qbuf, sizeof(qbuf)));
 			c.name = xstrdup(optarg);
 			break;
 		case 'e': strv_push(&envflags, optarg); break;
 		case 'w':
-			if (optarg[0] != '/')
-				tk_die(125, "bad --workdir '%s': must be an absolute path", optarg);
+			if (optarg[0] != '/' || strlen(optarg) >= 4096)
+				tk_die(125, "bad --workdir '%s': must be an absolute path",
+				       tk_quote(optarg, qbuf, sizeof(qbuf)));
 			c.workdir = xstrdup(optarg);
 			break;
 		case 'u': user = optarg; break;
-		case 'h': c.hostname = xstrdup(optarg); break;
+		case 'h':
+			if (!tk_valid_hostname(optarg))
+				tk_die(125, "bad hostname '%s': use letters, digits, '.' and '-', at most 64",
+				       tk_quote(optarg, qbuf, sizeof(qbuf)));
+			c.hostname = xstrdup(optarg);
+			break;
 		case 'E': entrypoint = optarg; entry_set = true; break;
 		case 'N':
 			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
-				tk_die(125, "bad --net '%s': use 'none' or 'host'", optarg);
+				tk_die(125, "bad --net '%s': use 'none' or 'host'", tk_quote(optarg, qbuf, sizeof(qbuf)));
 			c.net_host = !strcmp(optarg, "host");
 			break;
 		case 'U':
 			if (strcmp(optarg, "host"))
-				tk_die(125, "bad --userns '%s': only 'host' is known", optarg);
+				tk_die(125, "bad --userns '%s': only 'host' is known", tk_quote(optarg, qbuf, sizeof(qbuf)));
 			if (getuid() != 0)
 				tk_die(125, "--userns host is only for root");
 			c.userns_host = true;

@@ -54,7 +54,6 @@ void fs_as_root(void);
 void policy_identify_caller(void);
 void policy_load_config(void);
 void policy_idmap(struct idmap *m);
-const char *policy_warning(void);
 
 /* idmap.c */
 void idmap_write(int procfd, const struct idmap *m);

@@ -25,7 +25,6 @@ struct caller caller;
 static char sudo_uid[16], sudo_gid[16];
 static bool sudo_mode;
 static char group_name[64] = "tk";
-static const char *warning;
 
 #define CONF_DIR TK_SYSCONFDIR "/tk"
 #define CONF_FILE "tk.conf"
@@ -268,14 +267,4 @@ policy_idmap(struct idmap *m)
 		m->ngid = 2;
 		m->subgid = true;
 	}
-	if (!m->subuid || !m->subgid)
-		warning = "no /etc/subuid or /etc/subgid range for you: only your own id is "
-			  "mapped, so files owned by other users in images become nobody "
-			  "(ask your admin: usermod --add-subuids/--add-subgids)";
-}
-
-const char *
-policy_warning(void)
-{
-	return warning;
 }

@@ -18,6 +18,9 @@
 #include "util.h"
 #include "banned.h"
 
+/* For quoting user input into messages (tk_quote). */
+static char qbuf[96];
+
 #define CT_JSON "container.json"
 
 static void state_at(int dfd, struct tk_container *c);
@@ -146,12 +149,12 @@ container_load(struct tk_store *st, const char *id, struct tk_container *c, stru
 
 	memset(c, 0, sizeof(*c));
 	if (!tk_valid_hex64(id))
-		return tk_err_set(err, "no such container: '%s'", id);
+		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
 	if ((ctsfd = containers_dir(st, err)) < 0)
 		return -1;
 	dfd = openat(ctsfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return tk_err_set(err, "no such container: '%s'", id);
+		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
 	if (!(buf = read_file_at(dfd, CT_JSON, 1 << 24, NULL, err)))
 		return -1;
 	o = json_loads(buf, 0, &je);
@@ -228,7 +231,7 @@ container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 	int found = -1, matches = 0;
 
 	if (!tk_valid_name(ref))
-		return tk_err_set(err, "no such container: '%s'", ref);
+		return tk_err_set(err, "no such container: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
 	if (container_list(st, &cs, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -243,12 +246,12 @@ container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 		if (matches > 1) {
 			container_list_free(cs, n);
 			return tk_err_set(err, "'%s' matches %d containers: give more of the id",
-					  ref, matches);
+					  tk_quote(ref, qbuf, sizeof(qbuf)), matches);
 		}
 	}
 	if (found < 0) {
 		container_list_free(cs, n);
-		return tk_err_set(err, "no such container: '%s'", ref);
+		return tk_err_set(err, "no such container: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
 	}
 	*c = cs[found];
 	memset(&cs[found], 0, sizeof(cs[found]));

@@ -12,6 +12,9 @@
 #include "util.h"
 #include "banned.h"
 
+/* For quoting user input into messages (tk_quote). */
+static char qbuf[96];
+
 #define RECORD_MAX (4 << 20)
 
 static bool
@@ -32,7 +35,7 @@ image_normalize_name(const char *in, char *buf, size_t n, struct tk_err *err)
 	bool has_tag = colon && (!slash || colon > slash);
 
 	if (len == 0 || len > 255)
-		return tk_err_set(err, "invalid image name '%s'", in);
+		return tk_err_set(err, "invalid image name '%s'", tk_quote(in, qbuf, sizeof(qbuf)));
 	for (const char *p = in; *p; p++) {
 		bool in_first = first_end && p < first_end;
 		bool in_tag = has_tag && p > colon;
@@ -45,14 +48,14 @@ image_normalize_name(const char *in, char *buf, size_t n, struct tk_err *err)
 			continue;
 		if (c == ':' && (p == colon || in_first))
 			continue;
-		return tk_err_set(err, "invalid image name '%s'", in);
+		return tk_err_set(err, "invalid image name '%s'", tk_quote(in, qbuf, sizeof(qbuf)));
 	}
 	if (in[0] == '/' || in[0] == '.' || in[0] == '-' || in[len - 1] == '/' ||
 	    strstr(in, "//") || strstr(in, "/.") || (has_tag && (colon[1] == 0 ||
 	    colon[1] == '.' || colon[1] == '-' || strlen(colon + 1) > 128)))
-		return tk_err_set(err, "invalid image name '%s'", in);
+		return tk_err_set(err, "invalid image name '%s'", tk_quote(in, qbuf, sizeof(qbuf)));
 	if ((size_t)snprintf(buf, n, "%s%s", in, has_tag ? "" : ":latest") >= n)
-		return tk_err_set(err, "invalid image name '%s'", in);
+		return tk_err_set(err, "invalid image name '%s'", tk_quote(in, qbuf, sizeof(qbuf)));
 	return 0;
 }
 
@@ -140,7 +143,7 @@ image_load(struct tk_store *st, const char *id, struct tk_image *img, struct tk_
 	size_t len;
 
 	if (!tk_valid_hex64(id))
-		return tk_err_set(err, "no such image: '%s'", id);
+		return tk_err_set(err, "no such image: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
 	dfd = store_dir(st, "images", err);
 	if (dfd < 0)
 		return -1;
@@ -148,7 +151,7 @@ image_load(struct tk_store *st, const char *id, struct tk_image *img, struct tk_
 	buf = read_file_at(dfd, name, RECORD_MAX, &len, err);
 	if (!buf) {
 		if (err && err->code == ENOENT)
-			tk_err_set(err, "no such image: '%s'", id);
+			tk_err_set(err, "no such image: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
 		return -1;
 	}
 	return record_parse(buf, len, id, img, err);
@@ -268,12 +271,12 @@ image_resolve(struct tk_store *st, const char *ref, struct tk_image *img, struct
 		}
 		if (found > 1) {
 			image_list_free(all, n);
-			return tk_err_set(err, "image id prefix '%s' is ambiguous", ref);
+			return tk_err_set(err, "image id prefix '%s' is ambiguous", tk_quote(ref, qbuf, sizeof(qbuf)));
 		}
 	}
 	if (!found) {
 		image_list_free(all, n);
-		return tk_err_set(err, "no such image: '%s'", ref);
+		return tk_err_set(err, "no such image: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
 	}
 	*img = all[which];
 	memset(&all[which], 0, sizeof(all[which]));
@@ -445,7 +448,7 @@ image_untag(struct tk_store *st, const char *name, struct tk_err *err)
 	if (names_remove(st, dfd, norm, NULL, &found, err) < 0)
 		return -1;
 	if (!found)
-		return tk_err_set(err, "no such image: '%s'", name);
+		return tk_err_set(err, "no such image: '%s'", tk_quote(name, qbuf, sizeof(qbuf)));
 	return 0;
 }
 
