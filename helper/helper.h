@@ -40,7 +40,6 @@ _Noreturn void die_errno(int status, const char *fmt, ...) __attribute__((format
 /* Authorization and path failures: a generic message to the caller, the
  * detail to syslog (SECURITY.md 32). */
 _Noreturn void die_denied(const char *detail, ...) __attribute__((format(printf, 1, 2)));
-bool valid_id(const char *s);
 bool valid_hex64(const char *s);
 /* Base 10, whole string, no sign, ERANGE checked, <= max. */
 bool parse_u32(const char *s, uint32_t max, uint32_t *out);

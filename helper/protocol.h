@@ -17,6 +17,9 @@
  */
 #ifndef TK_PROTOCOL_H
 #define TK_PROTOCOL_H
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define TK_STORE_FD 3
 
@@ -42,5 +45,31 @@
 #define TK_CT_WORK "work"
 #define TK_CT_ROOTFS "rootfs"
 #define TK_CT_EXIT "exit"       /* "<status>\n", written when the payload ends */
+
+/* Container ids and names, as both sides check them (SECURITY.md 16):
+ * [a-z0-9][a-z0-9_.-]{0,63}, so never "." or "..", no '/', no newline. */
+static inline bool
+tk_valid_id(const char *s)
+{
+	size_t n = strnlen(s, TK_ID_MAX + 1);
+
+	if (n == 0 || n > TK_ID_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* Field 22 (starttime) of the text of /proc/<pid>/stat; 0 if malformed.
+ * The comm field may hold spaces and ')', so count from the last ')'. */
+static inline unsigned long long
+tk_stat_starttime(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+
+	for (int i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
 
 #endif

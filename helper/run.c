@@ -141,7 +141,7 @@ parse_args(int argc, char **argv, struct run_opts *o)
 		} else {
 			if (o->id)
 				usage("one container id");
-			if (!valid_id(a))
+			if (!tk_valid_id(a))
 				usage("bad container id");
 			o->id = a;
 			continue;
@@ -211,9 +211,8 @@ open_record_dir(void)
 static unsigned long long
 proc_starttime(pid_t pid)
 {
-	char path[32], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd, i;
+	char path[32], buf[1024];
+	int fd;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -225,13 +224,7 @@ proc_starttime(pid_t pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	p = strrchr(buf, ')');
-	/* After "pid (comm)" come fields 3..; starttime is field 22. */
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
+	return tk_stat_starttime(buf);
 }
 
 static bool

@@ -74,24 +74,6 @@ die_denied(const char *detail, ...)
 }
 
 bool
-valid_id(const char *s)
-{
-	size_t n = strnlen(s, TK_ID_MAX + 1);
-
-	if (n == 0 || n > TK_ID_MAX)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-bool
 valid_hex64(const char *s)
 {
 	size_t i;

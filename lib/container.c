@@ -271,9 +271,9 @@ mtime_at(int dirfd, const char *name)
 static pid_t
 record_pid(const char *id, long long *started)
 {
-	char path[128], buf[64], stat[1024], *p;
-	unsigned long long want, t = 0;
-	int pid = 0, fd, i;
+	char path[128], buf[64], stat[1024];
+	unsigned long long want;
+	int pid = 0, fd;
 	ssize_t r;
 
 	snprintf(path, sizeof(path), TK_RUNDIR "/%u/%s", (unsigned)getuid(), id);
@@ -300,12 +300,7 @@ record_pid(const char *id, long long *started)
 	if (r <= 0)
 		return -1;
 	stat[r] = 0;
-	p = strrchr(stat, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t == want ? pid : -1;
+	return tk_stat_starttime(stat) == want ? pid : -1;
 }
 
 /* Running: the helper's record names a live process. Otherwise the exit

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol.h"
 #include "util.h"
 #include "banned.h"
 
@@ -126,19 +127,7 @@ strv_push(char ***v, const char *s)
 bool
 tk_valid_name(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.' || c == '-'))
-			return false;
-	}
-	return true;
+	return tk_valid_id(s);
 }
 
 bool
