@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
 	bool rm = false, entry_set = false;
 	char home[256], hostbuf[16], qbuf[96];
-	const char *hargv[TK_MAX_ARGS];
+	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
 	int opt, n;
 
 	tk_prog = "tk-run";

@@ -58,13 +58,18 @@ static void
 check_member(void)
 {
 	struct group *gr = getgrnam(group_name);
-	gid_t groups[NGROUPS_MAX + 1];
+	gid_t *groups;
 	int n;
 
 	if (caller.root)
 		return;
 	if (!gr)
 		die_denied("group '%s' does not exist", group_name);
+	/* On the heap: NGROUPS_MAX ids are 256 KiB, and a stack array that
+	 * size costs a page fault per page on every start. */
+	groups = malloc((NGROUPS_MAX + 1) * sizeof(*groups));
+	if (!groups)
+		die(TK_EXIT_FAIL, "out of memory");
 	if (sudo_mode) {
 		struct passwd *pw = getpwuid(caller.uid);
 		n = NGROUPS_MAX + 1;
@@ -75,11 +80,12 @@ check_member(void)
 		if (n < 0)
 			die_errno(TK_EXIT_FAIL, "cannot read groups");
 	}
-	if (caller.gid == gr->gr_gid)
-		return;
 	for (int i = 0; i < n; i++)
 		if (groups[i] == gr->gr_gid)
-			return;
+			n = -1;
+	free(groups);
+	if (n < 0 || caller.gid == gr->gr_gid)
+		return;
 	die_denied("not a member of group '%s'", group_name);
 }
 
@@ -151,7 +157,7 @@ policy_load_config(void)
 {
 	int etc, dir, fd;
 	struct stat st;
-	char buf[CONF_MAX + 1];
+	char *buf;
 	ssize_t n;
 	size_t len = 0;
 
@@ -182,7 +188,9 @@ policy_load_config(void)
 			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE " is not a regular file");
 			check_root_owned(fd, CONF_DIR "/" CONF_FILE);
-			while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+			if (!(buf = malloc(CONF_MAX + 1)))
+				die(TK_EXIT_FAIL, "out of memory");
+			while (len < CONF_MAX + 1 && (n = read(fd, buf + len, CONF_MAX + 1 - len)) > 0)
 				len += n;
 			if (n < 0)
 				die_errno(TK_EXIT_FAIL, "cannot read " CONF_DIR "/" CONF_FILE);
@@ -192,6 +200,7 @@ policy_load_config(void)
 			if (memchr(buf, 0, len))
 				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE " contains a NUL byte");
 			parse_config(buf, len);
+			free(buf);
 		}
 	}
 	check_member();

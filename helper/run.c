@@ -248,19 +248,29 @@ record_alive(int dirfd, const char *name)
 	return proc_starttime(pid) == t;
 }
 
-/* Records whose process is gone are stale: remove them (SECURITY.md 33). */
+/*
+ * Records whose process is gone are stale: remove them (SECURITY.md 33).
+ * Every --rm run leaves one, and an unlink is a journal write on a disk
+ * /run, so they are swept in batches, once more than a few have piled up;
+ * a stale record never counts as running in the meantime.
+ */
 static void
 clean_stale_records(int dirfd)
 {
 	DIR *d;
 	struct dirent *de;
-	int fd = dup(dirfd);
+	int fd = dup(dirfd), n = 0;
 
 	if (fd < 0 || !(d = fdopendir(fd)))
 		return;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && !record_alive(dirfd, de->d_name))
-			unlinkat(dirfd, de->d_name, 0);
+		n++;
+	if (n > 2 + 32) {
+		rewinddir(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' && !record_alive(dirfd, de->d_name))
+				unlinkat(dirfd, de->d_name, 0);
+	}
 	closedir(d);
 }
 
@@ -653,12 +663,14 @@ verb_run(int argc, char **argv)
 		nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 		close(procfd);
 	}
-	write_record(recdir, o.id, pid);
-	close(recdir);
-	drop_privileges_for_good();
+	/* G may go on as soon as its maps are written: the record is
+	 * written while it builds its root filesystem. */
 	if (write(gopipe[1], &go, 1) != 1)
 		die_errno(TK_EXIT_FAIL, "cannot start the container");
 	close(gopipe[1]);
+	write_record(recdir, o.id, pid);
+	close(recdir);
+	drop_privileges_for_good();
 
 	for (;;) {
 		siginfo_t si;
