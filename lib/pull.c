@@ -395,34 +395,6 @@ pull_tar(struct pull *p, const char *path, struct tk_err *err)
 	return 0;
 }
 
-static char *
-read_fd_all(int fd, size_t max, size_t *len, const char *what, struct tk_err *err)
-{
-	cleanup_free char *buf = xmalloc(max + 1);
-	size_t n = 0;
-	ssize_t r;
-
-	for (;;) {
-		r = read(fd, buf + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			tk_err_errno(err, "cannot read '%s'", what);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += r;
-		if (n > max) {
-			tk_err_set(err, "'%s' is larger than %zu bytes", what, max);
-			return NULL;
-		}
-	}
-	buf[n] = 0;
-	*len = n;
-	return steal_ptr(&buf);
-}
-
 static int
 oci_open_blob(int dirfd, const char *hex, struct tk_err *err)
 {

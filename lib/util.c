@@ -158,47 +158,44 @@ tk_random_id(char buf[65], struct tk_err *err)
 }
 
 char *
-read_file_at(int dirfd, const char *name, size_t max, size_t *len, struct tk_err *err)
+read_fd_all(int fd, size_t max, size_t *len, const char *what, struct tk_err *err)
 {
-	cleanup_close int fd = -1;
-	cleanup_free char *buf = NULL;
-	size_t n = 0, cap = 4096;
+	cleanup_free char *buf = xmalloc(max + 1);
+	size_t n = 0;
 	ssize_t r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		tk_err_errno(err, "cannot open '%s'", name);
-		return NULL;
-	}
-	buf = xmalloc(cap);
 	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > max) {
-				tk_err_set(err, "'%s' is larger than %zu bytes", name, max);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		r = read(fd, buf + n, cap - n - 1);
+		r = read(fd, buf + n, max + 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			tk_err_errno(err, "cannot read '%s'", name);
+			tk_err_errno(err, "cannot read '%s'", what);
 			return NULL;
 		}
 		if (r == 0)
 			break;
 		n += r;
-	}
-	if (n > max) {
-		tk_err_set(err, "'%s' is larger than %zu bytes", name, max);
-		return NULL;
+		if (n > max) {
+			tk_err_set(err, "'%s' is larger than %zu bytes", what, max);
+			return NULL;
+		}
 	}
 	buf[n] = 0;
 	if (len)
 		*len = n;
 	return steal_ptr(&buf);
+}
+
+char *
+read_file_at(int dirfd, const char *name, size_t max, size_t *len, struct tk_err *err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		tk_err_errno(err, "cannot open '%s'", name);
+		return NULL;
+	}
+	return read_fd_all(fd, max, len, name, err);
 }
 
 int

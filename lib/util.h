@@ -41,6 +41,9 @@ bool tk_valid_hex64(const char *s);
 /* Fill buf (65 bytes) with a random 64-hex-digit id. */
 int tk_random_id(char buf[65], struct tk_err *err);
 
+/* Read all of fd (at most max bytes, else an error naming what);
+ * NUL-terminated. */
+char *read_fd_all(int fd, size_t max, size_t *len, const char *what, struct tk_err *err);
 /* Read a whole file beneath dirfd (at most max bytes); NUL-terminated. */
 char *read_file_at(int dirfd, const char *name, size_t max, size_t *len, struct tk_err *err);
 /* Crash-safe replace: write name.tmp.PID, fsync, rename over name. */
