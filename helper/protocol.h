@@ -60,6 +60,17 @@ tk_valid_id(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
 }
 
+/* Hostnames the helper sets: [A-Za-z0-9][A-Za-z0-9.-]{0,63}. */
+static inline bool
+tk_valid_hostname(const char *s)
+{
+	size_t n = strnlen(s, 65);
+
+	if (n == 0 || n > 64 || s[0] == '-' || s[0] == '.')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
 /* Field 22 (starttime) of the text of /proc/<pid>/stat; 0 if malformed.
  * The comm field may hold spaces and ')', so count from the last ')'. */
 static inline unsigned long long

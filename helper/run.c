@@ -66,16 +66,6 @@ usage(const char *what)
 	die(2, "run: %s", what);
 }
 
-static bool
-valid_hostname(const char *s)
-{
-	size_t n = strnlen(s, 65);
-
-	if (n == 0 || n > 64 || s[0] == '-' || s[0] == '.')
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
-}
-
 static void
 parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -108,7 +98,7 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			seen_net = true;
 			o->net_host = !strcmp(v, "host");
 		} else if (!strcmp(a, "--hostname")) {
-			if (o->hostname || !valid_hostname(v))
+			if (o->hostname || !tk_valid_hostname(v))
 				usage("bad or duplicate --hostname");
 			o->hostname = v;
 		} else if (!strcmp(a, "--user")) {
@@ -661,6 +651,8 @@ verb_run(int argc, char **argv)
 			die_errno(TK_EXIT_FAIL, "cannot open %s", procpath);
 		idmap_write(procfd, &map);
 		nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0)
+			die_errno(TK_EXIT_FAIL, "cannot open the container's user namespace");
 		close(procfd);
 	}
 	/* G may go on as soon as its maps are written: the record is

@@ -90,13 +90,12 @@ containers_dir(struct tk_store *st, struct tk_err *err)
 }
 
 static bool
-name_taken(int ctsfd, struct tk_store *st, const char *name)
+name_taken(struct tk_store *st, const char *name)
 {
 	struct tk_container *cs = NULL;
 	size_t n = 0;
 	bool taken = false;
 
-	(void)ctsfd;
 	if (container_list(st, &cs, &n, NULL) < 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -114,7 +113,7 @@ container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err
 
 	if ((lock = store_lock(st, err)) < 0 || (ctsfd = containers_dir(st, err)) < 0)
 		return -1;
-	if (c->name && name_taken(ctsfd, st, c->name))
+	if (c->name && name_taken(st, c->name))
 		return tk_err_set(err, "the name '%s' is already in use by a container", c->name);
 	if (tk_random_id(c->id, err) < 0)
 		return -1;

@@ -361,13 +361,3 @@ tk_quote(const char *s, char *buf, size_t n)
 	buf[o] = 0;
 	return buf;
 }
-
-bool
-tk_valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '-' || s[0] == '.')
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
-}

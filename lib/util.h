@@ -31,8 +31,6 @@ void strv_push(char ***v, const char *s);
 
 /* [a-z0-9][a-z0-9_.-]{0,63}: container and image names (SECURITY.md 16). */
 bool tk_valid_name(const char *s);
-/* What the helper accepts as a hostname: [A-Za-z0-9][A-Za-z0-9.-]{0,63}. */
-bool tk_valid_hostname(const char *s);
 /* s with control characters escaped (\n, \xNN) and cut to fit n bytes, so
  * a hostile name never breaks a one-line message. Returns buf. */
 const char *tk_quote(const char *s, char *buf, size_t n);
