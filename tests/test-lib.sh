@@ -538,8 +538,10 @@ _subid_free_start() {
 }
 
 # tk_user NAME: the login of test user NAME.
+# TK_TEST_USER_PREFIX lets two checkouts run their suites side by side
+# without sharing test users (login names stay under 32 bytes).
 tk_user() {
-	echo "tkt$1"
+	echo "${TK_TEST_USER_PREFIX:-tkt}$1"
 }
 tk_user_home() {
 	getent passwd "$(tk_user "$1")" | cut -d: -f6
@@ -548,7 +550,8 @@ tk_user_uid() {
 	id -u "$(tk_user "$1")"
 }
 
-# tk_add_user NAME [--no-tk] [--no-subid]: a test user (login tkt<NAME>),
+# tk_add_user NAME [--no-tk] [--no-subid]: a test user (login tkt<NAME>,
+# or $TK_TEST_USER_PREFIX<NAME>),
 # home under /tmp, in group tk unless --no-tk, with a 65536-id range in
 # /etc/subuid and /etc/subgid unless --no-subid. Removed at exit.
 tk_add_user() {
