@@ -200,6 +200,49 @@ readonly(int dirfd, const char *name)
 	close(t);
 }
 
+/*
+ * tk-run's hostname, hosts and resolv.conf (protocol.h), each bound over
+ * /etc/<name> when the container's directory has it and the image has a
+ * real /etc. A file the image made a symlink is left alone: never
+ * followed (SECURITY.md 19), and the image's choice.
+ */
+static void
+setup_etc(int rootfd, int ctfd)
+{
+	static const char *const names[] = { TK_ETC_HOSTNAME, TK_ETC_HOSTS, TK_ETC_RESOLV };
+	int etcfd = openat_beneath(rootfd, "etc", O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
+
+	if (etcfd < 0)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct stat st;
+		int m = open_tree(ctfd, names[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							   AT_SYMLINK_NOFOLLOW), t;
+
+		if (m < 0 && errno == ENOENT)
+			continue;
+		if (m < 0 || fstat(m, &st) < 0 || !S_ISREG(st.st_mode))
+			die(TK_EXIT_FAIL, "the container's %s is not a regular file", names[i]);
+		t = openat_beneath(etcfd, names[i], O_PATH, RESOLVE_NO_XDEV);
+		if (t < 0 && errno == ENOENT) {
+			int f = openat(etcfd, names[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+							O_CLOEXEC, 0644);
+			if (f >= 0)
+				close(f);
+			t = openat_beneath(etcfd, names[i], O_PATH, RESOLVE_NO_XDEV);
+		}
+		if (t >= 0 && fstat(t, &st) == 0 && S_ISREG(st.st_mode)) {
+			setattr(m, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
+				names[i]);
+			attach(m, t, names[i]);
+		}
+		if (t >= 0)
+			close(t);
+		close(m);
+	}
+	close(etcfd);
+}
+
 static void
 setup_dev(int rootfd)
 {
@@ -368,10 +411,11 @@ rootfs_setup(const struct rootfs_spec *spec)
 	close(upperfd);
 	close(workfd);
 	close(rootfsfd);
-	close(ctfd);
 	close(ctsfd);
 	close(storefd);
 
+	setup_etc(rootfd, ctfd);
+	close(ctfd);
 	setup_dev(rootfd);
 	setup_proc(rootfd);
 	setup_sys(rootfd, spec->net_host, spec->userns);

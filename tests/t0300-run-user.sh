@@ -57,6 +57,23 @@ test_expect_success 'member: the payload is pid 1, with its own hostname' '
 	test_cmp expect out
 '
 
+test_expect_success 'member: /etc/hostname and /etc/hosts name the container; the image keeps its own' '
+	as_alice tk-run --rm --hostname box bb /bin/sh -c \
+		"cat /etc/hostname; grep -c box /etc/hosts; echo x >>/etc/hosts" >out &&
+	printf "box\n1\n" >expect &&
+	test_cmp expect out &&
+	as_alice tk-run --rm bb /bin/sh -c "grep -c localhost /etc/hosts" >out &&
+	echo 2 >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'member: --net host gets the host'"'"'s resolv.conf' '
+	if test -r /etc/resolv.conf; then
+		as_alice tk-run --rm --net host bb cat /etc/resolv.conf >out &&
+		test_cmp /etc/resolv.conf out
+	fi
+'
+
 test_expect_success 'member: uid_map maps root to the caller, then the subordinate range' '
 	as_alice tk-run --rm bb /bin/cat /proc/self/uid_map >out &&
 	awk -v u="$alice_uid" "\$1 == 0 && \$2 == u && \$3 == 1 { f = 1 } END { exit !f }" out &&
