@@ -240,7 +240,7 @@ test_expect_success BUSYBOX,PYTHON3 'setup: a docker-archive made by hand, three
 	    tf.addfile(tarfile.TarInfo("opt/.wh..wh..opq"), io.BytesIO(b""))
 	    f = tarfile.TarInfo("opt/newfile"); f.size = 4
 	    tf.addfile(f, io.BytesIO(b"new\n"))
-	    tf.addfile(tarfile.TarInfo("etc/.wh.hostname"), io.BytesIO(b""))
+	    tf.addfile(tarfile.TarInfo("etc/.wh.motd"), io.BytesIO(b""))
 	PY
 	cfg=$($MKDA da.tar bb.tar layer2.tar layer3.tar --tag da:latest) &&
 	is_hex64 "$cfg"
@@ -264,8 +264,8 @@ test_expect_success ROOT,BUSYBOX,PYTHON3 'docker-archive: both layers and the co
 '
 
 test_expect_success ROOT,BUSYBOX,PYTHON3 'docker-archive: an opaque whiteout hides the lower directory' '
-	run_in "$id_da" "ls -A /opt; test -e /etc/hostname || echo no-hostname" >out &&
-	printf "newfile\nno-hostname\n" >expect &&
+	run_in "$id_da" "ls -A /opt; test -e /etc/motd || echo no-motd" >out &&
+	printf "newfile\nno-motd\n" >expect &&
 	test_cmp expect out
 '
 

@@ -433,6 +433,7 @@ tk_build_busybox_tar() {
 		nogroup:x:65534:
 		EOF
 		echo tk-test-image >etc/hostname
+		echo welcome >etc/motd
 		chmod 1777 tmp
 		chmod 700 root
 		chmod 755 . bin etc home
