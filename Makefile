@@ -2,7 +2,7 @@
 include config.mk
 
 TOOLS  = tk tk-pull tk-run tk-ls tk-rm
-LIBOBJ = lib/etcfiles.o lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
+LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
          lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
          helper/util.o

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "container.h"
-#include "etcfiles.h"
 #include "helper.h"
 #include "image.h"
 #include "protocol.h"
@@ -285,10 +284,6 @@ main(int argc, char **argv)
 		cleanup_free char *kv = xasprintf("HOSTNAME=%s", c.hostname);
 		if (!env_has(c.env, "HOSTNAME"))
 			env_set(&c.env, kv);
-	}
-	if (container_write_etc(&st, &c, &err) < 0) {
-		container_delete(&st, &c, NULL);
-		tk_die_err(125, &err);
 	}
 
 	/* The helper's fixed grammar (helper/protocol.h). */

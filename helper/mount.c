@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -200,46 +201,102 @@ readonly(int dirfd, const char *name)
 	close(t);
 }
 
+/* Bind mfd over etc/<name> when the image has it as a regular file, or
+ * has no such file (then created in the upper layer). A symlink there is
+ * the image's choice: left alone, never followed (SECURITY.md 19). */
+static void
+bind_etc(int etcfd, const char *name, int mfd, unsigned attrs)
+{
+	struct stat st;
+	int t = openat_beneath(etcfd, name, O_PATH, RESOLVE_NO_XDEV);
+
+	if (t < 0 && errno == ENOENT) {
+		int f = openat(etcfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f >= 0)
+			close(f);
+		t = openat_beneath(etcfd, name, O_PATH, RESOLVE_NO_XDEV);
+	}
+	if (t >= 0 && fstat(t, &st) == 0 && S_ISREG(st.st_mode)) {
+		setattr(mfd, attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false, name);
+		attach(mfd, t, name);
+	}
+	if (t >= 0)
+		close(t);
+}
+
+/* A file written into the staging tmpfs, then bound over etc/<name>. */
+static void
+etc_file(int etcfd, int stagefd, const char *name, const char *text)
+{
+	size_t len = strlen(text);
+	int f = openat(stagefd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), m;
+
+	if (f < 0 || write(f, text, len) != (ssize_t)len || close(f) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot write the container's /etc/%s", name);
+	m = open_tree(stagefd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (m < 0)
+		die_errno(TK_EXIT_FAIL, "cannot bind the container's /etc/%s", name);
+	bind_etc(etcfd, name, m, 0);
+	close(m);
+}
+
+/* The host's own file (symlinks followed: /etc/resolv.conf often is one),
+ * read-only; opened in the container's namespaces, so as the caller. */
+static void
+etc_host_file(int etcfd, const char *name)
+{
+	char path[32];
+	struct stat st;
+	int m;
+
+	snprintf(path, sizeof(path), "/etc/%s", name);
+	m = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (m < 0 || fstat(m, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (m >= 0)
+			close(m);
+		return;   /* the host has none: neither does the container */
+	}
+	bind_etc(etcfd, name, m, MOUNT_ATTR_RDONLY);
+	close(m);
+}
+
 /*
- * tk-run's hostname, hosts and resolv.conf (protocol.h), each bound over
- * /etc/<name> when the container's directory has it and the image has a
- * real /etc. A file the image made a symlink is left alone: never
- * followed (SECURITY.md 19), and the image's choice.
+ * /etc/hostname and /etc/hosts naming the container (with --net host: the
+ * host's hosts and resolv.conf, read-only), as Docker and Podman give
+ * them. Bound over the image's files, so the image is never changed; the
+ * generated ones live in a small tmpfs, so nothing touches the disk.
+ * Files can be bound only from a mount in this namespace: the tmpfs sits
+ * on the image's /dev while they are bound, and is gone before /dev is
+ * mounted. Runs with the container's root as the working directory.
  */
 static void
-setup_etc(int rootfd, int ctfd)
+setup_etc(int rootfd, bool net_host)
 {
-	static const char *const names[] = { TK_ETC_HOSTNAME, TK_ETC_HOSTS, TK_ETC_RESOLV };
-	int etcfd = openat_beneath(rootfd, "etc", O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
+	static const char *const opts[] = { "mode=0755", "size=16k", "nr_inodes=4", NULL };
+	char hosts[512], name[80];
+	struct utsname u;
+	int etcfd = openat_beneath(rootfd, "etc", O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV), stage;
 
 	if (etcfd < 0)
-		return;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct stat st;
-		int m = open_tree(ctfd, names[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							   AT_SYMLINK_NOFOLLOW), t;
-
-		if (m < 0 && errno == ENOENT)
-			continue;
-		if (m < 0 || fstat(m, &st) < 0 || !S_ISREG(st.st_mode))
-			die(TK_EXIT_FAIL, "the container's %s is not a regular file", names[i]);
-		t = openat_beneath(etcfd, names[i], O_PATH, RESOLVE_NO_XDEV);
-		if (t < 0 && errno == ENOENT) {
-			int f = openat(etcfd, names[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-							O_CLOEXEC, 0644);
-			if (f >= 0)
-				close(f);
-			t = openat_beneath(etcfd, names[i], O_PATH, RESOLVE_NO_XDEV);
-		}
-		if (t >= 0 && fstat(t, &st) == 0 && S_ISREG(st.st_mode)) {
-			setattr(m, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
-				names[i]);
-			attach(m, t, names[i]);
-		}
-		if (t >= 0)
-			close(t);
-		close(m);
+		return;   /* no /etc in the image (FROM scratch) */
+	if (uname(&u) < 0)
+		die_errno(TK_EXIT_FAIL, "uname");
+	stage = new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	mount_at(rootfd, "dev", stage, true);
+	snprintf(name, sizeof(name), "%s\n", u.nodename);
+	etc_file(etcfd, stage, "hostname", name);
+	if (net_host) {
+		etc_host_file(etcfd, "hosts");
+		etc_host_file(etcfd, "resolv.conf");
+	} else {
+		snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n"
+			 "::1\tlocalhost ip6-localhost ip6-loopback\n"
+			 "127.0.1.1\t%s\n", u.nodename);
+		etc_file(etcfd, stage, "hosts", hosts);
 	}
+	close(stage);
+	if (umount2("dev", MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot unmount the staging tmpfs");
 	close(etcfd);
 }
 
@@ -411,19 +468,19 @@ rootfs_setup(const struct rootfs_spec *spec)
 	close(upperfd);
 	close(workfd);
 	close(rootfsfd);
+	close(ctfd);
 	close(ctsfd);
 	close(storefd);
 
-	setup_etc(rootfd, ctfd);
-	close(ctfd);
+	if (fchdir(rootfd) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot enter the container's root");
+	setup_etc(rootfd, spec->net_host);
 	setup_dev(rootfd);
 	setup_proc(rootfd);
 	setup_sys(rootfd, spec->net_host, spec->userns);
 
 	/* pivot_root(".", ".") then detach the old root: the host's tree is
 	 * gone from this namespace. */
-	if (fchdir(rootfd) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot enter the container's root");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		die_errno(TK_EXIT_FAIL, "cannot pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)

@@ -45,10 +45,6 @@
 #define TK_CT_WORK "work"
 #define TK_CT_ROOTFS "rootfs"
 #define TK_CT_EXIT "exit"       /* "<status>\n", written when the payload ends */
-/* Written by tk-run; each one present is bound over /etc/<name>. */
-#define TK_ETC_HOSTNAME "hostname"
-#define TK_ETC_HOSTS "hosts"
-#define TK_ETC_RESOLV "resolv.conf"
 
 /* Container ids and names, as both sides check them (SECURITY.md 16):
  * [a-z0-9][a-z0-9_.-]{0,63}, so never "." or "..", no '/', no newline. */

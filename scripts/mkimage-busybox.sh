@@ -6,7 +6,8 @@
 #
 # Contents: bin/busybox and one symlink per applet (`busybox --list`),
 # usr/bin/env (for #! lines), the usual top-level directories, etc/passwd
-# with root, app (1000) and nobody, etc/group. Deterministic: the same
+# with root, app (1000) and nobody, etc/group, empty etc/hostname, hosts and
+# resolv.conf. Deterministic: the same
 # busybox gives the same bytes (sorted names, mtime 0, numeric owners,
 # gzip without a name or time stamp).
 #
@@ -71,7 +72,11 @@ root:x:0:
 app:x:1000:
 nogroup:x:65534:
 EOF
-chmod 0644 "$r/etc/passwd" "$r/etc/group"
+# Empty, as in every `docker export`: the runtime binds its own over them.
+: >"$r/etc/hostname"
+: >"$r/etc/hosts"
+: >"$r/etc/resolv.conf"
+chmod 0644 "$r/etc/passwd" "$r/etc/group" "$r/etc/hostname" "$r/etc/hosts" "$r/etc/resolv.conf"
 
 # Everything is owned by root in the image except the app user's home,
 # which goes in a second pass with its own owner.

@@ -194,6 +194,21 @@ test_expect_success '--net host: the host interfaces are there' '
 	test_cmp expect ifaces
 '
 
+test_expect_success '--net host: the host'"'"'s /etc/hosts, read-only even for root' '
+	cp /etc/hosts hosts.before &&
+	test_must_fail tk-run --rm --net host busybox sh -c "echo x >>/etc/hosts" 2>err &&
+	grep -q "Read-only" err &&
+	test_cmp hosts.before /etc/hosts
+'
+
+test_expect_success 'an image without /etc runs, and gets no /etc' '
+	mkdir -p noetc/bin && cp /bin/busybox noetc/bin/busybox && ln -s busybox noetc/bin/sh &&
+	tar -C noetc -czf noetc.tar.gz . &&
+	tk-pull -q --name noetc tar:noetc.tar.gz >/dev/null &&
+	tk-run --rm noetc /bin/busybox ls / >out &&
+	! grep -x etc out
+'
+
 test_expect_success '/sys is mounted read-only' '
 	tk-run --rm "$IMG" /bin/sh -c "awk \"\\\$2 == \\\"/sys\\\" {print \\\$4}\" /proc/mounts" >out &&
 	test_line_count -ge 1 out &&

@@ -67,11 +67,23 @@ test_expect_success 'member: /etc/hostname and /etc/hosts name the container; th
 	test_cmp expect out
 '
 
-test_expect_success 'member: --net host gets the host'"'"'s resolv.conf' '
+test_expect_success 'member: --net host: the host'"'"'s hosts and resolv.conf, read-only' '
+	as_alice tk-run --rm --net host bb cat /etc/hosts >out &&
+	test_cmp /etc/hosts out &&
+	cp /etc/hosts hosts.before &&
+	test_must_fail as_alice tk-run --rm --net host bb sh -c "echo x >>/etc/hosts" 2>err &&
+	test_cmp hosts.before /etc/hosts &&
 	if test -r /etc/resolv.conf; then
 		as_alice tk-run --rm --net host bb cat /etc/resolv.conf >out &&
 		test_cmp /etc/resolv.conf out
 	fi
+'
+
+test_expect_success 'member: nothing for /etc on disk: the container dir has only its own parts' '
+	as_alice tk-run --name etcprobe bb true &&
+	ls -A "$alice_home"/tk/containers/*/ >out &&
+	! grep -e hosts -e hostname -e resolv out &&
+	as_alice tk-rm etcprobe
 '
 
 test_expect_success 'member: uid_map maps root to the caller, then the subordinate range' '
