@@ -5,7 +5,7 @@ TOOLS  = tk tk-pull tk-run tk-ls tk-rm
 LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
          lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
-         helper/util.o
+         helper/util.o helper/seccomp.o
 
 # Only the tools that need a library link it (STYLE.md).
 LIBS_tk      =
@@ -32,6 +32,16 @@ bin/%: bin/%.o lib/libtk.a
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
 helper/%.o: helper/%.c helper/*.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
+
+# The seccomp filter is compiled at build time with libseccomp, by a tool
+# that runs unprivileged; the helper gets only the finished BPF program.
+tools/mkseccomp: tools/mkseccomp.c
+	$(CC) -O2 $(WARN) -Werror -o $@ $< -lseccomp
+
+helper/seccomp-bpf.h: tools/mkseccomp
+	tools/mkseccomp >$@.tmp && mv $@.tmp $@
+
+helper/seccomp.o: helper/seccomp-bpf.h
 
 helper/tk-helper: $(HOBJ)
 	$(CC) $(LDFLAGS) $(HLDFLAGS) -o $@ $^
@@ -73,7 +83,8 @@ bench: all
 	sh bench/run.sh
 
 clean:
-	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS))
+	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
+		tools/mkseccomp helper/seccomp-bpf.h
 
 .PHONY: all install setuid uninstall quickstart check bench clean
 .SECONDARY:

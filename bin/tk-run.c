@@ -35,6 +35,7 @@ static const char usage_text[] =
 	"      --entrypoint CMD  override the image's entrypoint\n"
 	"      --net none|host   network: loopback only (default) or the host's\n"
 	"      --userns host     no user namespace (root only)\n"
+	"      --security-opt seccomp=unconfined  no seccomp filter (default: tk's)\n"
 	"      --root DIR        the store (default: $TK_ROOT, ~/.local/share/tk)\n"
 	"      --help            show this help\n"
 	"\n"
@@ -161,6 +162,7 @@ main(int argc, char **argv)
 		{ "net", required_argument, NULL, 'N' },
 		{ "network", required_argument, NULL, 'N' },
 		{ "userns", required_argument, NULL, 'U' },
+		{ "security-opt", required_argument, NULL, 'S' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'H' },
 		{ 0 },
@@ -213,6 +215,16 @@ main(int argc, char **argv)
 			if (getuid() != 0)
 				tk_die(125, "--userns host is only for root");
 			c.userns_host = true;
+			break;
+		case 'S':
+			/* no_new_privs is always on: accepted as Docker spells it. */
+			if (!strcmp(optarg, "seccomp=unconfined") || !strcmp(optarg, "seccomp:unconfined"))
+				c.unconfined = true;
+			else if (strcmp(optarg, "no-new-privileges") &&
+				 strcmp(optarg, "no-new-privileges:true") &&
+				 strcmp(optarg, "no-new-privileges=true"))
+				tk_die(125, "bad --security-opt '%s': use seccomp=unconfined or no-new-privileges",
+				       tk_quote(optarg, qbuf, sizeof(qbuf)));
 			break;
 		case 'r': root = optarg; break;
 		case 'H': return tk_print_help(usage_text);
@@ -297,6 +309,10 @@ main(int argc, char **argv)
 	}
 	hargv[n++] = "--net";
 	hargv[n++] = c.net_host ? "host" : "none";
+	if (c.unconfined) {
+		hargv[n++] = "--seccomp";
+		hargv[n++] = "unconfined";
+	}
 	hargv[n++] = "--hostname";
 	hargv[n++] = c.hostname;
 	hargv[n++] = "--user";

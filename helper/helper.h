@@ -73,4 +73,7 @@ struct rootfs_spec {
  * build the root filesystem and pivot into it. */
 void rootfs_setup(const struct rootfs_spec *spec);
 
+/* seccomp.c: the default filter; last thing before exec. */
+void seccomp_install(void);
+
 #endif

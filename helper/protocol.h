@@ -3,7 +3,8 @@
  * fixed descriptors, limits and exit codes. The only header the helper
  * shares with lib/ (STYLE.md).
  *
- *   tk-helper run [--rm] [--userns host] [--net none|host] [--hostname NAME]
+ *   tk-helper run [--rm] [--userns host] [--net none|host] [--seccomp unconfined]
+ *                 [--hostname NAME]
  *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
  *                 --layer HEX... ID -- ARGV...
  *       fd TK_STORE_FD: the caller's store root, opened by the caller.

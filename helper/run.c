@@ -49,7 +49,7 @@ static const int default_caps[] = {
 };
 
 struct run_opts {
-	bool rm, userns_host, net_host;
+	bool rm, userns_host, net_host, unconfined;
 	const char *hostname, *workdir, *id;
 	bool have_user;
 	uint32_t uid, gid;
@@ -97,6 +97,10 @@ parse_args(int argc, char **argv, struct run_opts *o)
 				usage("--net takes 'none' or 'host', once");
 			seen_net = true;
 			o->net_host = !strcmp(v, "host");
+		} else if (!strcmp(a, "--seccomp")) {
+			if (o->unconfined || strcmp(v, "unconfined"))
+				usage("--seccomp takes 'unconfined', once");
+			o->unconfined = true;
 		} else if (!strcmp(a, "--hostname")) {
 			if (o->hostname || !tk_valid_hostname(v))
 				usage("bad or duplicate --hostname");
@@ -476,6 +480,8 @@ child_main(struct child_ctx *c)
 		die(TK_EXIT_FAIL, "working directory is outside the container");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (!o->unconfined)
+		seccomp_install();
 	exec_payload(o->argv, (char **)o->env);
 }
 

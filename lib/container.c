@@ -76,6 +76,8 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 
 	if (!o)
 		return tk_err_set(err, "cannot encode container record");
+	if (c->unconfined)
+		json_object_set_new(o, "seccomp_unconfined", json_true());
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	r = write_file_sync_at(dirfd, CT_JSON, s, strlen(s), 0600, false, err);
@@ -176,6 +178,7 @@ container_load(struct tk_store *st, const char *id, struct tk_container *c, stru
 	c->gid = (uint32_t)json_integer_value(json_object_get(o, "gid"));
 	c->net_host = json_is_true(json_object_get(o, "net_host"));
 	c->userns_host = json_is_true(json_object_get(o, "userns_host"));
+	c->unconfined = json_is_true(json_object_get(o, "seccomp_unconfined"));
 	c->created = json_integer_value(json_object_get(o, "created"));
 	json_decref(o);
 	state_at(dfd, c);

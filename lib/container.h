@@ -25,6 +25,7 @@ struct tk_container {
 	char *workdir, *user, *hostname;
 	uint32_t uid, gid;
 	bool net_host, userns_host;
+	bool unconfined;    /* --security-opt seccomp=unconfined */
 	long long created;
 	/* Filled by container_state(). */
 	enum tk_state state;
