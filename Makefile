@@ -1,11 +1,11 @@
 # tk: Unix-style container tools. See README.md.
 include config.mk
 
-TOOLS  = tk tk-pull tk-run tk-ls tk-rm
+TOOLS  = tk tk-pull tk-run tk-ls tk-rm tk-stats
 LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
-         lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o
+         lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
-         helper/util.o helper/seccomp.o
+         helper/util.o helper/seccomp.o helper/cgroup.o
 
 # Only the tools that need a library link it (STYLE.md).
 LIBS_tk      =
@@ -14,6 +14,7 @@ LIBS_tk-pull = -larchive -ljansson -lcrypto
 LIBS_tk-run  = -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 LIBS_tk-ls   = -ljansson
 LIBS_tk-rm   = -ljansson
+LIBS_tk-stats = -ljansson
 
 all: $(addprefix bin/,$(TOOLS)) helper/tk-helper
 
@@ -79,6 +80,11 @@ quickstart:
 check: all
 	sh tests/run.sh
 
+# The helper's build flags, for tests that build a copy reading its tk.conf
+# from a test directory (tests/t0810); never installed.
+helper-flags:
+	@echo $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror $(LDFLAGS) $(HLDFLAGS)
+
 bench: all
 	sh bench/run.sh
 
@@ -86,5 +92,5 @@ clean:
 	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
 		tools/mkseccomp helper/seccomp-bpf.h
 
-.PHONY: all install setuid uninstall quickstart check bench clean
+.PHONY: all install setuid uninstall quickstart check bench clean helper-flags
 .SECONDARY:

@@ -52,7 +52,9 @@ status_text(const struct tk_container *c, char *buf, size_t n)
 		snprintf(buf, n, "Up %s", ago);
 	} else if (c->state == TK_EXITED) {
 		tk_human_ago(tk_now() - (c->finished ? c->finished : c->created), ago, sizeof(ago));
-		if (c->exit_code >= 0)
+		if (c->oom_killed)   /* the memory limit killed a process */
+			snprintf(buf, n, "OOM-killed (%d) %s", c->exit_code, ago);
+		else if (c->exit_code >= 0)
 			snprintf(buf, n, "Exited (%d) %s", c->exit_code, ago);
 		else
 			snprintf(buf, n, "Exited (unknown) %s", ago);
@@ -107,13 +109,14 @@ list_containers(struct tk_store *st, int filter, bool quiet, bool noheading, boo
 			continue;
 		}
 		if (json) {
-			emit_json(json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:I, s:s, s:o, s:o}",
+			emit_json(json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:I, s:s, s:o, s:b, s:o}",
 					    "id", c->id, "name", c->name, "image", c->image,
 					    "image_id", c->image_id, "command", cmd,
 					    "argv", strv_json(c->argv), "created",
 					    (json_int_t)c->created, "status", state_name(c->state),
 					    "exit_code", c->exit_code >= 0 ? json_integer(c->exit_code)
 									   : json_null(),
+					    "oom_killed", c->oom_killed,
 					    "pid", c->pid > 0 ? json_integer(c->pid) : json_null()));
 			continue;
 		}

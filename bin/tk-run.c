@@ -17,6 +17,7 @@
 #include "container.h"
 #include "helper.h"
 #include "image.h"
+#include "cgroup-spec.h"
 #include "protocol.h"
 #include "store.h"
 #include "util.h"
@@ -38,6 +39,22 @@ static const char usage_text[] =
 	"      --security-opt seccomp=unconfined  no seccomp filter (default: tk's)\n"
 	"      --root DIR        the store (default: $TK_ROOT, ~/.local/share/tk)\n"
 	"      --help            show this help\n"
+	"\n"
+	"Resource limits (SIZE: bytes, or a number with B, K, M, G or T):\n"
+	"  -m, --memory-max SIZE     memory limit; over it the kernel kills (exit 137)\n"
+	"      --memory-high SIZE    throttle memory above this (cgroup v2)\n"
+	"      --memory-min SIZE     memory protected from reclaim (cgroup v2)\n"
+	"      --memory-low SIZE     best-effort memory protection (cgroup v2)\n"
+	"      --memory-swap-max SIZE  swap limit\n"
+	"      --cpus N              CPU time of N CPUs (0.01-1024, like 1.5)\n"
+	"      --cpu-quota PERCENT   CPU time as a percentage of one CPU (1-100)\n"
+	"      --cpu-weight N        CPU share against other cgroups (1-10000, default 100)\n"
+	"      --cpuset-cpus LIST    run on these CPUs only (like 0-1,3)\n"
+	"      --io-read-bps SIZE    read bytes per second on the store's disk\n"
+	"      --io-write-bps SIZE   write bytes per second on the store's disk\n"
+	"      --io-device DEV       the disk for the io limits (MAJ:MIN or /dev/...)\n"
+	"      --pids-max N          most processes at once (1-4194304)\n"
+	"      --memmax --memhigh --memmin --cpuquota --ioread --iowrite: the same\n"
 	"\n"
 	"Exit status: the command's own; 125 if tk failed, 126 if the command cannot\n"
 	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";
@@ -170,6 +187,8 @@ main(int argc, char **argv)
 	struct tk_store st = { .fd = -1 };
 	struct tk_image img = { 0 };
 	struct tk_container c = { 0 };
+	struct tk_limits limits = { 0 };
+	struct option *allopts = limits_options(opts);
 	struct tk_err err;
 	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
@@ -180,7 +199,13 @@ main(int argc, char **argv)
 
 	tk_prog = "tk-run";
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+e:w:u:h:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e:w:u:h:m:", allopts, NULL)) != -1) {
+		if (opt == 'm')
+			opt = LIMIT_OPT_BASE;   /* -m: --memory-max */
+		if (opt >= LIMIT_OPT_BASE && opt < LIMIT_OPT_END) {
+			limits_flag(&limits, opt, optarg);
+			continue;
+		}
 		switch (opt) {
 		case 'R': rm = true; break;
 		case 'n':
@@ -240,6 +265,7 @@ main(int argc, char **argv)
 	if (store_open(&st, root, true, &err) < 0 ||
 	    image_resolve(&st, argv[optind], &img, &err) < 0)
 		tk_die_err(125, &err);
+	limits_finish(&limits, st.fd);
 
 	/* The command: entrypoint + cmd, as Docker builds it. --entrypoint
 	 * replaces the image's entrypoint and drops the image's cmd. */
@@ -327,6 +353,8 @@ main(int argc, char **argv)
 		hargv[n++] = "--layer";
 		hargv[n++] = c.layers[i];
 	}
+	for (int i = 0; i < limits.nargs; i++)
+		hargv[n++] = limits.args[i];
 	hargv[n++] = c.id;
 	hargv[n++] = "--";
 	for (size_t i = 0; c.argv[i]; i++) {

@@ -75,5 +75,41 @@ void rootfs_setup(const struct rootfs_spec *spec);
 
 /* seccomp.c: the default filter; last thing before exec. */
 void seccomp_install(void);
+/* policy.c: what tk.conf allows (SECURITY.md 13, 15). Zero: no cap. */
+struct tk_policy {
+	char cgroup_parent[256];  /* "/abs/path" or "rel/path" (under the caller's cgroup) */
+	uint64_t max_memory;      /* bytes, per user */
+	uint64_t max_cpu_quota;   /* microseconds per TK_CPU_PERIOD_US, per user */
+	uint64_t max_pids;        /* per user */
+	uint64_t max_containers;  /* running at once, per user */
+};
+extern struct tk_policy policy;
+
+/* cgroup.c: the container's cgroup and its limits (SECURITY.md 28). */
+enum {
+	CG_MEM_MAX, CG_MEM_HIGH, CG_MEM_MIN, CG_MEM_LOW, CG_SWAP_MAX, CG_CPU_QUOTA,
+	CG_CPU_WEIGHT, CG_PIDS_MAX, CG_IO_READ, CG_IO_WRITE, CG_NUM_LIMITS
+};
+struct cg_limits {
+	uint64_t val[CG_NUM_LIMITS];
+	uint32_t set;             /* bit i: val[i] was given */
+	uint32_t io_major, io_minor;
+	bool io_dev;
+	char cpuset[TK_CPUSET_MAX + 1];
+};
+/* A limit option of the run verb: true when A was one (and V is valid). */
+bool cgroup_parse_opt(const char *a, const char *v, struct cg_limits *l);
+/* Parent, root, before the clone, with the record dir locked: sweep the
+ * caller's leftover cgroups, apply tk.conf's caps, create the container's
+ * cgroup in every hierarchy and write its limits. */
+void cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
+		  bool (*alive)(int recdir, const char *id));
+void cgroup_enter(pid_t pid);      /* parent, root: move G in, before "go" */
+void cgroup_child_ns(void);        /* G: a cgroup namespace rooted at its cgroup */
+void cgroup_start_reaper(void);    /* parent, root, just before the drop */
+bool cgroup_oom_killed(void);      /* parent, after G ended */
+void cgroup_finish(void);          /* parent: let the reaper remove the cgroup */
+/* Sizes for tk.conf: digits with an optional K, M, G or T (powers of 1024). */
+bool parse_size(const char *s, uint64_t *out);
 
 #endif

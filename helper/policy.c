@@ -21,6 +21,8 @@
 #include "helper.h"
 
 struct caller caller;
+/* Without tk.conf: containers nest under the caller's own cgroup. */
+struct tk_policy policy = { .cgroup_parent = "tk" };
 
 static char sudo_uid[16], sudo_gid[16];
 static bool sudo_mode;
@@ -101,6 +103,82 @@ check_root_owned(int fd, const char *what)
 		die(TK_EXIT_FAIL, "%s must be owned by root and not group or world writable", what);
 }
 
+/* A cgroup parent: "/a/b" (from the hierarchy's root) or "a/b" (below
+ * the caller's own cgroup); components [A-Za-z0-9_.-], never "." or "..". */
+static bool
+valid_cgroup_parent(const char *v)
+{
+	const char *p = v[0] == '/' ? v + 1 : v;
+	size_t n = strlen(p);
+
+	if (n == 0 || strlen(v) >= sizeof(policy.cgroup_parent) || p[n - 1] == '/' ||
+	    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") != n)
+		return false;
+	for (const char *c = p; *c; c += strcspn(c, "/"), c += !!*c) {
+		size_t k = strcspn(c, "/");
+		if (k == 0 || (k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* "N" or "N.NN" CPUs as microseconds per TK_CPU_PERIOD_US. */
+static bool
+parse_cpus(const char *v, uint64_t *out)
+{
+	char buf[16];
+	const char *dot = strchr(v, '.');
+	uint32_t whole, frac = 0;
+	size_t fl = dot ? strlen(dot + 1) : 0;
+
+	if (strlen(v) >= sizeof(buf) || (dot && (fl == 0 || fl > 2)))
+		return false;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(dot ? dot - v : (long)strlen(v)), v);
+	if (!parse_u32(buf, TK_CPUS_MAX, &whole))
+		return false;
+	if (dot) {
+		if (strspn(dot + 1, "0123456789") != fl)
+			return false;
+		frac = (uint32_t)strtoul(dot + 1, NULL, 10) * (fl == 1 ? 10 : 1);
+	}
+	*out = whole * TK_CPU_PERIOD_US + frac * (TK_CPU_PERIOD_US / 100);
+	return *out >= TK_CPU_QUOTA_MIN && *out <= TK_CPU_QUOTA_MAX;
+}
+
+static const char *bad_value;
+
+/* The cgroup keys of tk.conf; false when KEY is not one. */
+static bool
+parse_limit_key(const char *key, const char *val)
+{
+	uint32_t n;
+
+	bad_value = NULL;
+	if (!strcmp(key, "cgroup-parent")) {
+		if (!valid_cgroup_parent(val))
+			bad_value = "use /path or path, components [A-Za-z0-9_.-], not . or ..";
+		else
+			memcpy(policy.cgroup_parent, val, strlen(val) + 1);
+	} else if (!strcmp(key, "max-memory")) {
+		if (!parse_size(val, &policy.max_memory) || policy.max_memory < TK_MEM_MIN_BYTES)
+			bad_value = "use a size from 1M to 1024T, like 512M or 4G";
+	} else if (!strcmp(key, "max-cpus")) {
+		if (!parse_cpus(val, &policy.max_cpu_quota))
+			bad_value = "use a number of CPUs from 0.01 to 1024, like 2 or 1.5";
+	} else if (!strcmp(key, "max-pids")) {
+		if (!parse_u32(val, TK_PIDS_MAX, &n) || n == 0)
+			bad_value = "use a number from 1 to 4194304";
+		policy.max_pids = n;
+	} else if (!strcmp(key, "max-containers")) {
+		if (!parse_u32(val, 1000000, &n) || n == 0)
+			bad_value = "use a number from 1 to 1000000";
+		policy.max_containers = n;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void
 parse_config(char *buf, size_t len)
 {
@@ -141,8 +219,11 @@ parse_config(char *buf, size_t len)
 			    strspn(val, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
 				die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: bad group name", lineno);
 			memcpy(group_name, val, n + 1);
-		} else {
+		} else if (!parse_limit_key(key, val)) {
 			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: unknown key '%.64s'", lineno, key);
+		} else if (bad_value) {
+			die(TK_EXIT_FAIL, CONF_DIR "/" CONF_FILE ":%d: bad value for %s: %s", lineno,
+			    key, bad_value);
 		}
 	}
 }

@@ -6,7 +6,12 @@
  *   tk-helper run [--rm] [--userns host] [--net none|host] [--seccomp unconfined]
  *                 [--hostname NAME]
  *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
- *                 --layer HEX... ID -- ARGV...
+ *                 [LIMIT VALUE]... --layer HEX... ID -- ARGV...
+ *       LIMIT: --memory-max --memory-high --memory-min --memory-low
+ *       --memory-swap-max (bytes), --cpu-max (microseconds per
+ *       TK_CPU_PERIOD_US), --cpu-weight, --pids-max, --io-read-bps
+ *       --io-write-bps (bytes per second, with --io-device MAJ:MIN),
+ *       --cpuset-cpus LIST; bounds below.
  *       fd TK_STORE_FD: the caller's store root, opened by the caller.
  *       Runs container ID of that store in new namespaces and returns the
  *       payload's status. Layers are given bottom first.
@@ -82,6 +87,55 @@ tk_stat_starttime(const char *stat)
 	for (int i = 2; p && i < 22; i++)
 		p = strchr(p + 1, ' ');
 	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* Resource limits (helper/cgroup.c checks them again; lib/cgroup-spec.c turns
+ * tk-run's flags into them). Sizes in bytes, CPU time in microseconds per
+ * TK_CPU_PERIOD_US. */
+#define TK_CPU_PERIOD_US 100000ULL
+#define TK_CPUS_MAX 1024ULL                 /* --cpus up to this many CPUs */
+#define TK_CPU_QUOTA_MIN 1000ULL            /* 1 ms per period: the kernel's floor */
+#define TK_CPU_QUOTA_MAX (TK_CPUS_MAX * TK_CPU_PERIOD_US)
+#define TK_CPU_WEIGHT_MAX 10000ULL          /* cgroup v2 cpu.weight: 1-10000 */
+#define TK_PIDS_MAX 4194304ULL              /* PID_MAX_LIMIT */
+#define TK_MEM_MIN_BYTES (1ULL << 20)       /* memory.max/high below 1M: nothing runs */
+#define TK_BYTES_MAX (1ULL << 50)           /* 1 PiB: sizes and bytes per second */
+#define TK_CPUSET_MAX 256
+#define TK_CPU_ID_MAX 8191
+#define TK_CT_OOM "oom"         /* present when the memory limit killed a process */
+
+/* --cpuset-cpus: "0", "0-3", "0,2-3": decimal CPU numbers up to
+ * TK_CPU_ID_MAX, ranges low-high, comma separated, no spaces. */
+static inline bool
+tk_valid_cpuset(const char *s)
+{
+	size_t n = strnlen(s, TK_CPUSET_MAX + 1);
+	const char *p = s;
+
+	if (n == 0 || n > TK_CPUSET_MAX)
+		return false;
+	while (*p) {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+			return false;
+		lo = hi = strtoul(p, &end, 10);
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+				return false;
+			hi = strtoul(p, &end, 10);
+		}
+		if (lo > TK_CPU_ID_MAX || hi > TK_CPU_ID_MAX || hi < lo)
+			return false;
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return false;
+		p = end;
+	}
+	return true;
 }
 
 #endif

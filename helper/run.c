@@ -58,6 +58,7 @@ struct run_opts {
 	const char *layers[TK_MAX_LAYERS];
 	int nlayers;
 	char **argv;
+	struct cg_limits limits;
 };
 
 static _Noreturn void
@@ -130,6 +131,8 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			if (!valid_hex64(v) || o->nlayers >= TK_MAX_LAYERS)
 				usage("--layer takes a layer id (64 hex digits)");
 			o->layers[o->nlayers++] = v;
+		} else if (cgroup_parse_opt(a, v, &o->limits)) {
+			;
 		} else if (a[0] == '-') {
 			usage("unknown option");
 		} else {
@@ -454,6 +457,7 @@ child_main(struct child_ctx *c)
 		if (c->map->subgid && setgroups(0, NULL) < 0)
 			die_errno(TK_EXIT_FAIL, "cannot clear groups");
 	}
+	cgroup_child_ns();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
@@ -504,6 +508,18 @@ write_exit(int ctfd, int status)
 
 	if (fd >= 0) {
 		(void)!write(fd, buf, n);
+		close(fd);
+	}
+}
+
+/* Next to the exit file: the memory limit killed a process. */
+static void
+write_oom(int ctfd)
+{
+	int fd = openat(ctfd, TK_CT_OOM, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		(void)!write(fd, "oom\n", 4);
 		close(fd);
 	}
 }
@@ -577,6 +593,7 @@ verb_run(int argc, char **argv)
 	sigset_t fwd;
 	pid_t pid;
 	unsigned long flags;
+	bool oom;
 
 	parse_args(argc, argv, &o);
 	if (!o.have_user)
@@ -614,6 +631,7 @@ verb_run(int argc, char **argv)
 	if (record_alive(recdir, o.id))
 		die(TK_EXIT_FAIL, "container %s is already running", o.id);
 	policy_idmap(&map);
+	cgroup_setup(&o.limits, o.id, recdir, record_alive);
 
 	if (pipe2(gopipe, O_CLOEXEC) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot create pipe");
@@ -661,6 +679,7 @@ verb_run(int argc, char **argv)
 			die_errno(TK_EXIT_FAIL, "cannot open the container's user namespace");
 		close(procfd);
 	}
+	cgroup_enter(pid);
 	/* G may go on as soon as its maps are written: the record is
 	 * written while it builds its root filesystem. */
 	if (write(gopipe[1], &go, 1) != 1)
@@ -668,6 +687,7 @@ verb_run(int argc, char **argv)
 	close(gopipe[1]);
 	write_record(recdir, o.id, pid);
 	close(recdir);
+	cgroup_start_reaper();
 	drop_privileges_for_good();
 
 	for (;;) {
@@ -684,9 +704,19 @@ verb_run(int argc, char **argv)
 		kill(pid, s);
 	}
 	status = status_of(st);
-	if (o.rm)
+	oom = cgroup_oom_killed();
+	if (oom)
+		fprintf(stderr, "tk-helper: container %s: the memory limit was reached: "
+			"a process was killed (OOM)\n", o.id);
+	if (o.rm) {
 		remove_container(nsfd, ctsfd, o.id, spec.userns);
-	else
+	} else {
+		if (oom)
+			write_oom(ctfd);
+		else
+			unlinkat(ctfd, TK_CT_OOM, 0);
 		write_exit(ctfd, status);
+	}
+	cgroup_finish();
 	return status;
 }

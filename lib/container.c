@@ -331,6 +331,7 @@ state_at(int dfd, struct tk_container *c)
 	close(fd);
 	c->state = TK_EXITED;
 	c->finished = mtime_at(dfd, TK_CT_EXIT);
+	c->oom_killed = faccessat(dfd, TK_CT_OOM, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (r > 0) {
 		buf[r] = 0;
 		c->exit_code = (int)strtol(buf, NULL, 10);

@@ -30,6 +30,7 @@ struct tk_container {
 	/* Filled by container_state(). */
 	enum tk_state state;
 	int exit_code;      /* -1 when unknown */
+	bool oom_killed;    /* the memory limit killed a process (TK_CT_OOM) */
 	pid_t pid;          /* pid 1 of the container while running */
 	long long started, finished;
 };

@@ -1,0 +1,803 @@
+/*
+ * The container's cgroup: <parent>/<uid>/<id> in every hierarchy tk uses,
+ * its limits, moving the container in, and removing it again.
+ *
+ * Why each privileged step is safe (SECURITY.md 28):
+ *  - The hierarchies are found from /proc/self/cgroup and opened under
+ *    /sys/fs/cgroup without following symlinks; every directory is checked
+ *    with fstatfs to be cgroupfs, and every directory tk makes or uses
+ *    below the parent is checked to be root's and not group/world
+ *    writable, so the caller cannot have prepared it.
+ *  - Knob names are the constants in this file (an allowlist by
+ *    construction); values are numbers parsed here (base 10, whole
+ *    string, per-knob bounds) and printed again by us, never the caller's
+ *    bytes, except the cpuset list, which must match tk_valid_cpuset().
+ *    One open and one write per knob, by openat on the cgroup's dirfd.
+ *  - The directories stay root's: nothing in the container (whose ids are
+ *    the caller's) can write a knob, create a child or move a process.
+ *    The container gets a cgroup namespace rooted at its own cgroup.
+ *  - The parent drops privileges for good while the container runs; a
+ *    small reaper, forked as root just before the drop, holds only the
+ *    <uid> directories and one pipe, waits for the pipe to close (the
+ *    parent ended, however it ended) and removes the container's cgroup.
+ *    Leftovers of a killed reaper are swept by the next run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "helper.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define MAX_HIERS 8
+
+/* Controllers tk uses, as bits. */
+enum { C_MEMORY = 1, C_CPU = 2, C_CPUACCT = 4, C_PIDS = 8, C_IO = 16, C_CPUSET = 32 };
+
+static const struct {
+	const char *name;
+	uint64_t min, max;
+} limit_opts[CG_NUM_LIMITS] = {
+	[CG_MEM_MAX] = { "--memory-max", TK_MEM_MIN_BYTES, TK_BYTES_MAX },
+	[CG_MEM_HIGH] = { "--memory-high", TK_MEM_MIN_BYTES, TK_BYTES_MAX },
+	[CG_MEM_MIN] = { "--memory-min", 0, TK_BYTES_MAX },
+	[CG_MEM_LOW] = { "--memory-low", 0, TK_BYTES_MAX },
+	[CG_SWAP_MAX] = { "--memory-swap-max", 0, TK_BYTES_MAX },
+	[CG_CPU_QUOTA] = { "--cpu-max", TK_CPU_QUOTA_MIN, TK_CPU_QUOTA_MAX },
+	[CG_CPU_WEIGHT] = { "--cpu-weight", 1, TK_CPU_WEIGHT_MAX },
+	[CG_PIDS_MAX] = { "--pids-max", 1, TK_PIDS_MAX },
+	[CG_IO_READ] = { "--io-read-bps", 1, TK_BYTES_MAX },
+	[CG_IO_WRITE] = { "--io-write-bps", 1, TK_BYTES_MAX },
+};
+
+struct hier {
+	unsigned ctrls;           /* C_* it carries (cgroup2: those it may enable) */
+	char path[1024];          /* the caller's cgroup in it, without the leading '/' */
+	int root, uid, ct;        /* hierarchy root, <parent>/<uid>, <parent>/<uid>/<id> */
+};
+
+static struct hier hiers[MAX_HIERS];
+static int nhiers;
+static bool v2, active;
+static char ctname[TK_ID_MAX + 1];
+static int oomfd = -1, reaper_fd = -1;
+static pid_t reaper_pid = -1;
+
+static bool
+parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = strnlen(s, sizeof(num));
+	unsigned shift = 0;
+
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	}
+	if (shift)
+		num[n - 1] = 0;
+	if (!parse_u64(num, out) || *out > (TK_BYTES_MAX >> shift))
+		return false;
+	*out <<= shift;
+	return true;
+}
+
+bool
+cgroup_parse_opt(const char *a, const char *v, struct cg_limits *l)
+{
+	for (int i = 0; i < CG_NUM_LIMITS; i++) {
+		if (strcmp(a, limit_opts[i].name))
+			continue;
+		if (l->set & (1u << i))
+			die(2, "run: duplicate %s", a);
+		if (!parse_u64(v, &l->val[i]) || l->val[i] < limit_opts[i].min ||
+		    l->val[i] > limit_opts[i].max)
+			die(2, "run: %s takes a number from %llu to %llu", a,
+			    (unsigned long long)limit_opts[i].min,
+			    (unsigned long long)limit_opts[i].max);
+		l->set |= 1u << i;
+		return true;
+	}
+	if (!strcmp(a, "--cpuset-cpus")) {
+		if (l->cpuset[0] || !tk_valid_cpuset(v))
+			die(2, "run: --cpuset-cpus takes one list like 0-2,5 (CPUs 0-%d)",
+			    TK_CPU_ID_MAX);
+		memcpy(l->cpuset, v, strlen(v) + 1);
+		return true;
+	}
+	if (!strcmp(a, "--io-device")) {
+		char buf[24], *colon;
+		if (l->io_dev || strnlen(v, sizeof(buf)) >= sizeof(buf))
+			die(2, "run: --io-device takes MAJOR:MINOR, once");
+		memcpy(buf, v, strlen(v) + 1);
+		colon = strchr(buf, ':');
+		if (!colon)
+			die(2, "run: --io-device takes MAJOR:MINOR, once");
+		*colon = 0;
+		if (!parse_u32(buf, 4095, &l->io_major) || !parse_u32(colon + 1, 1048575, &l->io_minor))
+			die(2, "run: --io-device takes MAJOR:MINOR (0-4095:0-1048575)");
+		l->io_dev = true;
+		return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- failure */
+
+/* Undo what cgroup_setup made so far, then die: bad input and refused
+ * knobs leave no cgroup behind. */
+static _Noreturn void __attribute__((format(printf, 2, 3)))
+fail(int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (int i = 0; i < nhiers; i++)
+		if (hiers[i].ct >= 0)
+			unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR);
+	if (err)
+		die(TK_EXIT_FAIL, "%s: %s", msg, strerror(err));
+	die(TK_EXIT_FAIL, "%s", msg);
+}
+
+/* ---------------------------------------------------------------- layout */
+
+static unsigned
+ctrl_bits(const char *list)
+{
+	static const struct { const char *name; unsigned bit; } known[] = {
+		{ "memory", C_MEMORY }, { "cpu", C_CPU }, { "cpuacct", C_CPUACCT },
+		{ "pids", C_PIDS }, { "blkio", C_IO }, { "io", C_IO }, { "cpuset", C_CPUSET },
+	};
+	unsigned bits = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ", \n");
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i].name) == n && !strncmp(p, known[i].name, n))
+				bits |= known[i].bit;
+		p += n;
+		p += strspn(p, ", \n");
+	}
+	return bits;
+}
+
+static bool
+is_cgroupfs(int fd, bool want_v2)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 &&
+	       sfs.f_type == (want_v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC);
+}
+
+static ssize_t
+read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+static void
+add_hier(int rootfd, unsigned ctrls, const char *path)
+{
+	struct hier *h = &hiers[nhiers];
+
+	if (nhiers >= MAX_HIERS || path[0] != '/' || strlen(path) >= sizeof(h->path))
+		die(TK_EXIT_FAIL, "cannot use the cgroup hierarchy: unexpected /proc/self/cgroup");
+	h->ctrls = ctrls;
+	memcpy(h->path, path + 1, strlen(path));
+	h->root = rootfd;
+	h->uid = h->ct = -1;
+	nhiers++;
+}
+
+/*
+ * Pure cgroup v2 when /sys/fs/cgroup is cgroup2; otherwise the v1
+ * controllers mounted under it (hybrid: cgroup2 at unified with no
+ * controllers, which tk leaves alone; or pure v1).
+ */
+static bool
+detect_layout(void)
+{
+	char buf[4096], *line, *save = NULL;
+	int top, fd;
+	ssize_t n;
+	struct statfs sfs;
+
+	top = open(CG_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0 || fstatfs(top, &sfs) < 0)
+		return false;
+	v2 = sfs.f_type == CGROUP2_SUPER_MAGIC;
+	if (!v2 && sfs.f_type != TMPFS_MAGIC) {
+		close(top);
+		return false;
+	}
+	n = read_small(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf));
+	if (n <= 0 || n == sizeof(buf) - 1)
+		die(TK_EXIT_FAIL, "cannot read /proc/self/cgroup");
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		unsigned bits;
+
+		if (!c2)
+			continue;
+		*c2 = 0;
+		if (v2) {
+			if (!strcmp(line, "0:")) {
+				add_hier(top, 0, c2 + 1);
+				return true;
+			}
+			continue;
+		}
+		if (!(bits = ctrl_bits(c1 + 1)) || strchr(c1 + 1, '='))
+			continue;
+		fd = openat(top, c1 + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;   /* mounted elsewhere, or a symlink: not used */
+		if (!is_cgroupfs(fd, false)) {
+			close(fd);
+			continue;
+		}
+		add_hier(fd, bits, c2 + 1);
+	}
+	if (v2)
+		die(TK_EXIT_FAIL, "cgroup v2, but /proc/self/cgroup has no 0:: line");
+	close(top);
+	return nhiers > 0;
+}
+
+static struct hier *
+hier_for(unsigned ctrl)
+{
+	for (int i = 0; i < nhiers; i++)
+		if (hiers[i].ctrls & ctrl)
+			return &hiers[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- directories */
+
+static void
+check_ours(int fd, const char *what)
+{
+	struct stat st;
+
+	if (!is_cgroupfs(fd, v2) || fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+		fail(0, "cgroup %s is not root's, or not a cgroup: refusing to use it", what);
+}
+
+static void inherit_cpuset(int parent, int child);
+static bool walking_cpuset;   /* a v1 cpuset hierarchy: new cgroups need CPUs */
+
+static int
+open_or_make(int dirfd, const char *name, bool make, const char *what)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && make) {
+		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+			fail(errno, "cannot create cgroup %s", what);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && walking_cpuset)
+			inherit_cpuset(dirfd, fd);
+	}
+	if (fd < 0)
+		fail(errno, "cannot open cgroup %s", what);
+	return fd;
+}
+
+/*
+ * Walk PATH component by component beneath DIRFD; with MAKE, create what is
+ * missing (and check that it is ours); without, the components must exist
+ * (the caller's own cgroup, whoever made it). Returns the last directory.
+ */
+static int
+walk(int dirfd, const char *path, bool make)
+{
+	char buf[1024], *comp, *save = NULL;
+	int cur = dup(dirfd);
+
+	if (cur < 0 || strlen(path) >= sizeof(buf))
+		fail(errno, "cannot open cgroup '%s'", path);
+	memcpy(buf, path, strlen(path) + 1);
+	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (!strcmp(comp, ".") || !strcmp(comp, ".."))
+			fail(0, "the caller's cgroup '%s' is outside its cgroup namespace", path);
+		next = open_or_make(cur, comp, make, path);
+		close(cur);
+		cur = next;
+		if (make)
+			check_ours(cur, path);
+	}
+	return cur;
+}
+
+/* <parent>/<uid> in hierarchy H, made if missing. */
+static void
+open_uid_dir(struct hier *h)
+{
+	const char *parent = policy.cgroup_parent;
+	char uidbuf[16];
+	int base, from;
+
+	walking_cpuset = !v2 && (h->ctrls & C_CPUSET);
+	if (parent[0] == '/') {
+		base = walk(h->root, parent + 1, true);
+	} else {
+		from = walk(h->root, h->path, false);
+		base = walk(from, parent, true);
+		close(from);
+	}
+	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
+	h->uid = open_or_make(base, uidbuf, true, uidbuf);
+	check_ours(h->uid, uidbuf);
+	if (v2) {
+		/* cgroup v2: a controller reaches a cgroup only when its parent
+		 * enables it. tk enables those it uses in its own two levels;
+		 * above them the parent's parent must already offer them. */
+		char avail[512], want[128] = "";
+		static const char *const names[] = { "memory", "cpu", "pids", "io", "cpuset" };
+		static const unsigned bits[] = { C_MEMORY, C_CPU | C_CPUACCT, C_PIDS, C_IO, C_CPUSET };
+		if (read_small(base, "cgroup.controllers", avail, sizeof(avail)) < 0)
+			fail(errno, "cannot read cgroup.controllers of the cgroup parent");
+		for (size_t i = 0; i < 5; i++) {
+			if (!(ctrl_bits(avail) & bits[i]))
+				continue;
+			h->ctrls |= bits[i];
+			strcat(want, "+");
+			strcat(want, names[i]);
+			strcat(want, " ");
+		}
+		for (int fd = base, k = 0; k < 2 && want[0]; fd = h->uid, k++) {
+			int sc = openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (sc < 0 || write(sc, want, strlen(want)) != (ssize_t)strlen(want))
+				fail(errno, "cannot enable cgroup controllers (%s) below the cgroup "
+				     "parent: cgroup v2 allows that only in cgroups without processes; "
+				     "set an absolute cgroup-parent in tk.conf", want);
+			close(sc);
+		}
+	}
+	close(base);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+put(int dirfd, const char *knob, const char *fmt, ...)
+{
+	char val[128];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	fd = openat(dirfd, knob, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fail(errno, "cannot open cgroup knob %s", knob);
+	if (write(fd, val, n) != n)
+		fail(errno, "cgroup knob %s refused '%s'", knob, val);
+	close(fd);
+}
+
+/* ---------------------------------------------------------------- limits */
+
+static _Noreturn void
+no_equivalent(const char *flag, const char *why)
+{
+	fail(0, "%s has no equivalent on cgroup v1 (this machine's layout): %s", flag, why);
+}
+
+/* What each limit needs, refused before anything is created. */
+static void
+check_limits(const struct cg_limits *l)
+{
+	static const unsigned need[CG_NUM_LIMITS] = {
+		[CG_MEM_MAX] = C_MEMORY, [CG_MEM_HIGH] = C_MEMORY, [CG_MEM_MIN] = C_MEMORY,
+		[CG_MEM_LOW] = C_MEMORY, [CG_SWAP_MAX] = C_MEMORY, [CG_CPU_QUOTA] = C_CPU,
+		[CG_CPU_WEIGHT] = C_CPU, [CG_PIDS_MAX] = C_PIDS, [CG_IO_READ] = C_IO,
+		[CG_IO_WRITE] = C_IO,
+	};
+	bool root = caller.root;
+
+	const char *why = v2 ? "its controller is not enabled for the cgroup parent (cgroup v2 "
+			       "gives a cgroup only the controllers its parent enables; set an "
+			       "absolute cgroup-parent in tk.conf)"
+			     : "this machine has no cgroup v1 hierarchy with its controller";
+
+	for (int i = 0; i < CG_NUM_LIMITS; i++)
+		if ((l->set & (1u << i)) && !hier_for(need[i]))
+			fail(0, "%s: %s", limit_opts[i].name, why);
+	if (l->cpuset[0] && !hier_for(C_CPUSET))
+		fail(0, "--cpuset-cpus: %s", why);
+	if ((l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE))) && !l->io_dev)
+		die(2, "run: --io-read-bps and --io-write-bps need --io-device");
+	if (!v2) {
+		if (l->set & (1u << CG_MEM_HIGH))
+			no_equivalent("--memory-high", "v1 has no throttling memory limit");
+		if (l->set & (1u << CG_MEM_MIN))
+			no_equivalent("--memory-min", "v1 has no memory protection");
+		if (l->set & (1u << CG_MEM_LOW))
+			no_equivalent("--memory-low", "v1 has no memory protection");
+		if ((l->set & (1u << CG_SWAP_MAX)) && !(l->set & (1u << CG_MEM_MAX)))
+			fail(0, "--memory-swap-max needs --memory-max on cgroup v1 "
+			     "(v1 limits memory plus swap together)");
+	}
+	if (root)
+		return;
+	if (policy.max_memory && (l->val[CG_MEM_MAX] > policy.max_memory ||
+				  l->val[CG_MEM_HIGH] > policy.max_memory))
+		fail(0, "the memory limit asked for is over max-memory in "
+		     TK_SYSCONFDIR "/tk/tk.conf (%llu bytes)", (unsigned long long)policy.max_memory);
+	if (policy.max_cpu_quota && l->val[CG_CPU_QUOTA] > policy.max_cpu_quota)
+		fail(0, "the CPU limit asked for is over max-cpus in " TK_SYSCONFDIR "/tk/tk.conf "
+		     "(%llu.%02llu CPUs)", (unsigned long long)(policy.max_cpu_quota / TK_CPU_PERIOD_US),
+		     (unsigned long long)(policy.max_cpu_quota % TK_CPU_PERIOD_US / 1000));
+	if (policy.max_pids && l->val[CG_PIDS_MAX] > policy.max_pids)
+		fail(0, "--pids-max is over max-pids in " TK_SYSCONFDIR "/tk/tk.conf (%llu)",
+		     (unsigned long long)policy.max_pids);
+}
+
+/* tk.conf's per-user caps hold for all of a user's containers together:
+ * they are the limits of <parent>/<uid>. */
+static void
+apply_caps(void)
+{
+	struct hier *h;
+
+	if (caller.root)
+		return;
+	if (policy.max_memory && (h = hier_for(C_MEMORY)))
+		put(h->uid, v2 ? "memory.max" : "memory.limit_in_bytes", "%llu",
+		    (unsigned long long)policy.max_memory);
+	if (policy.max_pids && (h = hier_for(C_PIDS)))
+		put(h->uid, "pids.max", "%llu", (unsigned long long)policy.max_pids);
+	if (policy.max_cpu_quota && (h = hier_for(C_CPU))) {
+		if (v2) {
+			put(h->uid, "cpu.max", "%llu %llu", (unsigned long long)policy.max_cpu_quota,
+			    TK_CPU_PERIOD_US);
+		} else {
+			put(h->uid, "cpu.cfs_period_us", "%llu", TK_CPU_PERIOD_US);
+			put(h->uid, "cpu.cfs_quota_us", "%llu", (unsigned long long)policy.max_cpu_quota);
+		}
+	}
+}
+
+static void
+write_limits_v2(const struct cg_limits *l, int ct)
+{
+	static const char *const knob[CG_NUM_LIMITS] = {
+		[CG_MEM_MAX] = "memory.max", [CG_MEM_HIGH] = "memory.high",
+		[CG_MEM_MIN] = "memory.min", [CG_MEM_LOW] = "memory.low",
+		[CG_SWAP_MAX] = "memory.swap.max", [CG_CPU_WEIGHT] = "cpu.weight",
+		[CG_PIDS_MAX] = "pids.max",
+	};
+	char io[96];
+
+	for (int i = 0; i < CG_NUM_LIMITS; i++)
+		if ((l->set & (1u << i)) && knob[i])
+			put(ct, knob[i], "%llu", (unsigned long long)l->val[i]);
+	if (l->set & (1u << CG_CPU_QUOTA))
+		put(ct, "cpu.max", "%llu %llu", (unsigned long long)l->val[CG_CPU_QUOTA],
+		    TK_CPU_PERIOD_US);
+	if (l->cpuset[0])
+		put(ct, "cpuset.cpus", "%s", l->cpuset);
+	if (l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE))) {
+		int n = snprintf(io, sizeof(io), "%u:%u", l->io_major, l->io_minor);
+		if (l->set & (1u << CG_IO_READ))
+			n += snprintf(io + n, sizeof(io) - n, " rbps=%llu",
+				      (unsigned long long)l->val[CG_IO_READ]);
+		if (l->set & (1u << CG_IO_WRITE))
+			snprintf(io + n, sizeof(io) - n, " wbps=%llu",
+				 (unsigned long long)l->val[CG_IO_WRITE]);
+		put(ct, "io.max", "%s", io);
+	}
+}
+
+/* v1 cpuset: a new cgroup has no CPUs and no memory nodes until given
+ * some; take the parent's. */
+static void
+inherit_cpuset(int parent, int child)
+{
+	char buf[TK_CPUSET_MAX * 4];
+
+	for (int k = 0; k < 2; k++) {
+		const char *knob = k ? "cpuset.mems" : "cpuset.cpus";
+		if (read_small(parent, knob, buf, sizeof(buf)) < 0)
+			fail(errno, "cannot read %s", knob);
+		buf[strcspn(buf, "\n")] = 0;
+		put(child, knob, "%s", buf);
+	}
+}
+
+static void
+write_limits_v1(const struct cg_limits *l)
+{
+	const uint64_t *v = l->val;
+	struct hier *h;
+
+	if ((h = hier_for(C_MEMORY)) && (l->set & (1u << CG_MEM_MAX))) {
+		put(h->ct, "memory.limit_in_bytes", "%llu", (unsigned long long)v[CG_MEM_MAX]);
+		if (l->set & (1u << CG_SWAP_MAX))
+			put(h->ct, "memory.memsw.limit_in_bytes", "%llu",
+			    (unsigned long long)(v[CG_MEM_MAX] + v[CG_SWAP_MAX]));
+	}
+	if ((h = hier_for(C_PIDS)) && (l->set & (1u << CG_PIDS_MAX)))
+		put(h->ct, "pids.max", "%llu", (unsigned long long)v[CG_PIDS_MAX]);
+	if ((h = hier_for(C_CPU))) {
+		if (l->set & (1u << CG_CPU_QUOTA)) {
+			put(h->ct, "cpu.cfs_period_us", "%llu", TK_CPU_PERIOD_US);
+			put(h->ct, "cpu.cfs_quota_us", "%llu", (unsigned long long)v[CG_CPU_QUOTA]);
+		}
+		/* cpu.weight 1-10000 (100 the default) onto cpu.shares 2-262144,
+		 * the inverse of the conversion runc and the kernel docs use. */
+		if (l->set & (1u << CG_CPU_WEIGHT))
+			put(h->ct, "cpu.shares", "%llu",
+			    2 + ((unsigned long long)(v[CG_CPU_WEIGHT] - 1) * 262142) / 9999);
+	}
+	if ((h = hier_for(C_IO))) {
+		if (l->set & (1u << CG_IO_READ))
+			put(h->ct, "blkio.throttle.read_bps_device", "%u:%u %llu", l->io_major,
+			    l->io_minor, (unsigned long long)v[CG_IO_READ]);
+		if (l->set & (1u << CG_IO_WRITE))
+			put(h->ct, "blkio.throttle.write_bps_device", "%u:%u %llu", l->io_major,
+			    l->io_minor, (unsigned long long)v[CG_IO_WRITE]);
+	}
+	if (l->cpuset[0] && (h = hier_for(C_CPUSET)))
+		put(h->ct, "cpuset.cpus", "%s", l->cpuset);
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+/* Empty cgroups of this caller whose container is not running: leftovers
+ * of a reaper that was killed. A cgroup with processes is never removed
+ * (rmdir refuses), and the record dir lock keeps a starting run's fresh
+ * cgroup from being taken for one. */
+static void
+sweep(struct hier *h, int recdir, bool (*alive)(int, const char *))
+{
+	int fd = dup(h->uid);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && tk_valid_id(de->d_name) && !alive(recdir, de->d_name))
+			unlinkat(h->uid, de->d_name, AT_REMOVEDIR);
+	closedir(d);
+}
+
+/* SECURITY.md 15: max-containers, counted from the live records under the
+ * lock on the record directory (root's), held until our record is
+ * written. */
+static void
+check_container_quota(const char *id, int recdir, bool (*alive)(int, const char *))
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	uint64_t n = 0;
+
+	if (!policy.max_containers || caller.root)
+		return;
+	if ((fd = dup(recdir)) < 0 || !(d = fdopendir(fd)))
+		die_errno(TK_EXIT_FAIL, "cannot read " TK_RUNDIR);
+	rewinddir(d);   /* a dup shares the offset, which an earlier scan moved */
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, id) && alive(recdir, de->d_name))
+			n++;
+	closedir(d);
+	if (n >= policy.max_containers)
+		die(TK_EXIT_FAIL, "you have %llu running containers, the most that "
+		    TK_SYSCONFDIR "/tk/tk.conf allows (max-containers)", (unsigned long long)n);
+}
+
+void
+cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
+	     bool (*alive)(int recdir, const char *id))
+{
+	unsigned want;
+
+	if (flock(recdir, LOCK_EX) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
+	check_container_quota(id, recdir, alive);
+	memcpy(ctname, id, strlen(id) + 1);
+	if (!detect_layout()) {
+		/* No cgroup file system here (a chroot, a container): run
+		 * without a cgroup, unless a limit needs one. */
+		if (l->set || l->cpuset[0] || (!caller.root && (policy.max_memory ||
+		    policy.max_cpu_quota || policy.max_pids)))
+			die(TK_EXIT_FAIL, "cannot set limits: no cgroup file system at " CG_ROOT);
+		return;
+	}
+	if (!v2)
+		check_limits(l);
+	/* v1: the hierarchies that hold a limit or an account tk-stats
+	 * shows; cpuset only when asked for. */
+	want = C_MEMORY | C_CPU | C_CPUACCT | C_PIDS | C_IO | (l->cpuset[0] ? C_CPUSET : 0);
+	for (int i = 0; i < nhiers; i++) {
+		struct hier *h = &hiers[i];
+		if (!v2 && !(h->ctrls & want))
+			continue;
+		open_uid_dir(h);
+		sweep(h, recdir, alive);
+	}
+	if (v2)
+		check_limits(l);
+	apply_caps();
+	for (int i = 0; i < nhiers; i++) {
+		struct hier *h = &hiers[i];
+		if (h->uid < 0)
+			continue;
+		if (mkdirat(h->uid, id, 0755) < 0) {
+			/* A leftover of a killed run: empty, so it goes. */
+			if (errno != EEXIST || unlinkat(h->uid, id, AT_REMOVEDIR) < 0 ||
+			    mkdirat(h->uid, id, 0755) < 0)
+				fail(errno, "cannot create the cgroup of container %s", id);
+		}
+		h->ct = openat(h->uid, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (h->ct < 0)
+			fail(errno, "cannot open the cgroup of container %s", id);
+		check_ours(h->ct, id);
+		if (!v2 && (h->ctrls & C_CPUSET))
+			inherit_cpuset(h->uid, h->ct);
+	}
+	if (v2)
+		write_limits_v2(l, hiers[0].ct);
+	else
+		write_limits_v1(l);
+	{
+		struct hier *h = hier_for(C_MEMORY);
+		if (h && h->ct >= 0)
+			oomfd = openat(h->ct, v2 ? "memory.events" : "memory.oom_control",
+				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	active = true;
+}
+
+void
+cgroup_enter(pid_t pid)
+{
+	for (int i = 0; active && i < nhiers; i++)
+		if (hiers[i].ct >= 0)
+			put(hiers[i].ct, "cgroup.procs", "%d", (int)pid);
+}
+
+void
+cgroup_child_ns(void)
+{
+	if (active && unshare(CLONE_NEWCGROUP) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot create the cgroup namespace");
+}
+
+/* The reaper: root, in a session of its own (no terminal signal reaches
+ * it), holding the <uid> directories and the read end of a pipe. */
+static _Noreturn void
+reaper_main(int rfd)
+{
+	char c;
+
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		_exit(TK_EXIT_FAIL);
+	setsid();
+	for (int fd = 3; fd < 1024; fd++) {
+		bool keep = fd == rfd;
+		for (int i = 0; i < nhiers; i++)
+			keep |= fd == hiers[i].uid;
+		if (!keep)
+			close(fd);
+	}
+	close_range(1024, ~0U, 0);
+	while (read(rfd, &c, 1) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < nhiers; i++) {
+		if (hiers[i].uid < 0)
+			continue;
+		/* The container's last process may still be on its way out. */
+		for (int tries = 0; tries < 500; tries++) {
+			struct timespec ts = { 0, 2000000 };
+			if (unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR) == 0 || errno != EBUSY)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+	_exit(0);
+}
+
+void
+cgroup_start_reaper(void)
+{
+	int p[2];
+
+	if (!active)
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot create pipe");
+	reaper_pid = fork();
+	if (reaper_pid < 0)
+		die_errno(TK_EXIT_FAIL, "cannot fork");
+	if (reaper_pid == 0)
+		reaper_main(p[0]);
+	close(p[0]);
+	reaper_fd = p[1];
+	for (int i = 0; i < nhiers; i++) {
+		if (hiers[i].ct >= 0)
+			close(hiers[i].ct);
+		if (hiers[i].uid >= 0)
+			close(hiers[i].uid);
+		close(hiers[i].root);
+		hiers[i].ct = hiers[i].uid = hiers[i].root = -1;
+	}
+}
+
+bool
+cgroup_oom_killed(void)
+{
+	char buf[1024], *p;
+	ssize_t n;
+
+	if (oomfd < 0 || (n = pread(oomfd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return false;
+	buf[n] = 0;
+	p = strstr(buf, "oom_kill ");
+	return p && (p == buf || p[-1] == '\n') && strtoull(p + 9, NULL, 10) > 0;
+}
+
+void
+cgroup_finish(void)
+{
+	if (reaper_fd < 0)
+		return;
+	close(reaper_fd);
+	reaper_fd = -1;
+	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
