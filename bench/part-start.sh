@@ -1,0 +1,82 @@
+# bench/part-start.sh, sourced by bench/run.sh: container start to exit.
+#
+# The whole life of a throw-away container running /bin/true, for every
+# tool on the same busybox rootfs, and the floor (bench/floor.c).
+
+rows_begin start "Start to exit: a throw-away container running /bin/true"
+
+cc -O2 -Wall -Wextra -o "$work/floor" "$repo/bench/floor.c" || die "cannot build floor"
+mkdir -p "$work/floor-tmp"
+bundle "$work/bundle-true" /bin/true
+runc_id=tkbench-$$
+atexit "runc --root $work/runc delete -f $runc_id"
+atexit "crun --root $work/crun delete -f $runc_id"
+
+if [ "$have_tk" = 1 ]; then
+	row "tk-run (root)" "$per" "" \
+		"$tk/bin/tk-run" --root "$tk_root" --rm bench /bin/true
+	if tk_has tk-run --memory-max; then
+		row "tk-run (root, limits)" "$per" "" "$tk/bin/tk-run" --root "$tk_root" \
+			--rm --memory-max 256M --pids-max 64 bench /bin/true
+	else
+		note "tk-run has no --memory-max/--pids-max yet: the rows with limits are left out"
+	fi
+	if [ "$tk_user" = 1 ]; then
+		# shellcheck disable=SC2086
+		row "tk-run ($user)" "$per" "" $as_user "$tk/bin/tk-run" \
+			--root "$work/home/tk" --rm bench /bin/true
+		if tk_has tk-run --memory-max; then
+			# shellcheck disable=SC2086
+			row "tk-run ($user, limits)" "$per" "" $as_user "$tk/bin/tk-run" \
+				--root "$work/home/tk" --rm --memory-max 256M --pids-max 64 \
+				bench /bin/true
+		fi
+	fi
+fi
+row "bwrap (root)" "$per" "" \
+	bwrap --unshare-all --bind "$rootfs" / --proc /proc --dev /dev /bin/true
+if [ "$want_user" != 0 ]; then
+	# shellcheck disable=SC2086
+	row "bwrap ($user)" "$per" "" $as_user bwrap --unshare-all --bind "$rootfs" / \
+		--proc /proc --dev /dev /bin/true
+	# What setpriv itself costs, to subtract from the unprivileged rows.
+	# shellcheck disable=SC2086
+	row "setpriv /bin/true" "$per" "" $as_user /bin/true
+fi
+# Spawning a process at all, for scale.
+row "/bin/true (no container)" "$per" "" /bin/true
+row "runc run (root)" "$per" "" runc --root "$work/runc" run --bundle "$work/bundle-true" "$runc_id"
+row "crun run (root)" "$per" "" crun --root "$work/crun" run --bundle "$work/bundle-true" "$runc_id"
+podman_setup
+if [ "$have_podman" = 1 ]; then
+	# Root podman needs the ulimit flags here: the sandbox has no
+	# CAP_SYS_RESOURCE, and podman's default limits are above our own.
+	# shellcheck disable=SC2086
+	row "podman run (root)" "$slow_per" "" $podman_root run --rm --network none \
+		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/bench /bin/true
+fi
+if [ "$want_user" != 0 ] && command -v podman >/dev/null; then
+	# Rootless podman, as the same user, with runc (crun refuses hybrid
+	# cgroups). Its pause process is stopped at exit, by the pid it wrote.
+	upod="env HOME=$work/home XDG_RUNTIME_DIR=$work/home/run podman
+		--root $work/home/podman --runroot $work/home/run/podman
+		--tmpdir $work/home/run/libpod --events-backend none --runtime runc
+		--cgroup-manager cgroupfs --storage-driver overlay"
+	upod=$(printf '%s' "$upod" | tr -s '\n\t' '  ')
+	# shellcheck disable=SC2086
+	$as_user sh -c "mkdir -m 700 $work/home/run" 2>/dev/null || true
+	atexit "kill \$(cat $work/home/run/libpod/pause.pid $work/home/run/libpod/tmp/pause.pid 2>/dev/null)"
+	# shellcheck disable=SC2086
+	if (cd "$work/home" && $as_user $upod import "$work/rootfs.tar.gz" localhost/bench) \
+		>/dev/null 2>"$work/err"; then
+		# shellcheck disable=SC2086
+		row "podman run ($user)" "$slow_per" "" $as_user $upod run --rm \
+			--network none localhost/bench /bin/true
+	else
+		note "rootless podman import failed, its row left out: $(head -c 300 "$work/err")"
+	fi
+fi
+row "floor (root)" "$per" "" "$work/floor" "$rootfs" "$work/floor-tmp"
+
+measure "$rounds"
+part_json
