@@ -67,14 +67,11 @@ done
 
 # podman pulls into storage of its own, apart from the start and exec rows.
 pp="$work/podman-pull"
-podman_pull="podman --root $pp/root --runroot $pp/run --tmpdir $pp/tmp
+podman_pull="nsenter --target $pod_ns --mount podman --root $pp/root --runroot $pp/run --tmpdir $pp/tmp
 	--volumepath $pp/volumes --network-config-dir $pp/net --events-backend none
 	--cgroup-manager cgroupfs --runtime runc --storage-driver overlay"
 podman_pull=$(printf '%s' "$podman_pull" | tr -s '\n\t' '  ')
 if command -v podman >/dev/null; then
-	for d in /run/containers /run/crun; do
-		if [ ! -e "$d" ]; then atexit "rm -rf $d"; fi
-	done
 	atexit "$podman_pull rmi -a -f"
 fi
 
@@ -90,7 +87,7 @@ pull_part() { # IMAGE
 	img=$1
 	rows_begin "pull-$img" "Pull: $img ($(du -sh "$reg_dir/data" >/dev/null; \
 		skopeo inspect --raw --tls-verify=false "docker://$reg/bench/$img:latest" |
-		jq '[.layers[].size] | "\(length) layers, \(add / 1048576 * 10 | round / 10) MiB compressed"' -r))"
+		jq '[.layers[].size] | "\(length) layer\(if length == 1 then "" else "s" end), \(add / 1048576 * 10 | round / 10) MiB compressed"' -r))"
 	# The floor: the manifest, then each layer through curl, gzip and tar.
 	{
 		printf 'set -e\nmkdir %s\n' "$work/pull/floor"

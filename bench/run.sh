@@ -120,6 +120,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# podman makes /run/containers/networks and /run/crun, and crun /run/crun,
+# whatever their flags say: take them away again if they were not there.
+for d in /run/containers /run/crun; do
+	if [ ! -e "$d" ]; then atexit "rm -rf $d"; fi
+done
+
 # Notes go with the part being run ("setup" before any).
 part=setup
 note() { printf '%s\n' "$*" >>"$work/$part.notes"; }
@@ -206,11 +212,29 @@ tk_has() {
 	[ -x "$tk/bin/$1" ] && "$tk/bin/$1" --help 2>&1 | grep -q -e "$2"
 }
 
+# podman's overlay driver mounts its storage directory on itself in the
+# mount namespace it runs in, where tests running on this machine at the same
+# time would see a new mount. So podman (as root) runs in a mount namespace
+# of bench's own, held by a sleeping process that is stopped at exit (after
+# podman's containers, which the line registered later removes first).
+pod_ns=
+if command -v podman >/dev/null; then
+	unshare --mount --propagation private sleep 1000000 </dev/null >/dev/null 2>&1 &
+	pod_ns=$!
+	atexit "kill $pod_ns"
+	k=0
+	until [ "$(readlink "/proc/$pod_ns/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; do
+		k=$((k + 1))
+		[ "$k" -lt 100 ] || die "cannot make a mount namespace for podman"
+		sleep 0.05
+	done
+fi
+
 # podman, as root, with all its state in the scratch directory: its own
 # storage, run and tmp directories, no events log, no network (tk's default
 # is loopback only, and podman's bridge would set up the host's firewall).
 pod_dir=$work/podman
-podman_root="podman --root $pod_dir/root --runroot $pod_dir/run --tmpdir $pod_dir/tmp
+podman_root="nsenter --target $pod_ns --mount podman --root $pod_dir/root --runroot $pod_dir/run --tmpdir $pod_dir/tmp
 	--volumepath $pod_dir/volumes --network-config-dir $pod_dir/net
 	--events-backend none --cgroup-manager cgroupfs --runtime runc
 	--storage-driver overlay"
@@ -221,11 +245,6 @@ podman_setup() { # once, for the parts that use it
 	have_podman=2
 	command -v podman >/dev/null || { note "podman not installed: its rows left out"; return 0; }
 	mkdir -p "$pod_dir"
-	# podman makes /run/containers/networks and /run/crun whatever its
-	# flags say: take them away again if they were not there before.
-	for d in /run/containers /run/crun; do
-		if [ ! -e "$d" ]; then atexit "rm -rf $d"; fi
-	done
 	atexit "$podman_root rm -a -f -t 0; $podman_root rmi -a -f"
 	# shellcheck disable=SC2086
 	if $podman_root import "$work/rootfs.tar.gz" localhost/bench \
