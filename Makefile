@@ -1,15 +1,17 @@
 # tk: Unix-style container tools. See README.md.
 include config.mk
 
-TOOLS  = tk tk-pull tk-run tk-ls tk-rm tk-stats
+TOOLS  = tk tk-pull tk-run tk-ls tk-rm tk-stats tk-login
 LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
-         lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o
+         lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o \
+         lib/ref.o lib/http.o lib/auth.o lib/registry.o lib/registry-fetch.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
          helper/util.o helper/seccomp.o helper/cgroup.o
 
 # Only the tools that need a library link it (STYLE.md).
 LIBS_tk      =
-LIBS_tk-pull = -larchive -ljansson -lcrypto
+LIBS_tk-pull = -larchive -ljansson -lcrypto -lcurl
+LIBS_tk-login = -ljansson -lcrypto -lcurl
 # tk-run is on the start-up path: jansson linked in, one library fewer to load.
 LIBS_tk-run  = -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 LIBS_tk-ls   = -ljansson

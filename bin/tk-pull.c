@@ -1,10 +1,10 @@
 /*
  * tk-pull: bring an image into the store and print its ID.
  *
- *   tk-pull [--root DIR] [-q] [--name NAME] SOURCE
+ *   tk-pull [OPTIONS] SOURCE
  *
- * The work (sources, digests, unpacking in a user namespace) is in
- * lib/pull.c and lib/layer.c.
+ * The work (registries, sources, digests, unpacking in a user namespace)
+ * is in lib/pull.c, lib/registry*.c and lib/layer.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,20 +19,34 @@
 #include "banned.h"
 
 static const char usage[] =
-	"Usage: tk-pull [--root DIR] [-q] [--name NAME] SOURCE\n"
+	"Usage: tk-pull [OPTIONS] SOURCE\n"
 	"Bring an image into the store and print its ID.\n"
 	"\n"
 	"Sources:\n"
+	"  [docker://]NAME[:TAG|@DIGEST]     an image in a registry: alpine is\n"
+	"                                    docker.io/library/alpine:latest;\n"
+	"                                    HOST[:PORT]/REPO[:TAG], REPO@sha256:HEX\n"
 	"  tar:PATH                          a rootfs tarball (docker export, minirootfs);\n"
 	"                                    gzip, xz, zstd, bzip2 or plain; '-' is stdin\n"
 	"  oci:DIR[:TAG]                     an OCI image layout (skopeo, umoci)\n"
 	"  docker-archive:PATH[:NAME[:TAG]]  what 'docker save' writes\n"
 	"\n"
 	"Options:\n"
-	"      --root DIR   the store (default: $TK_ROOT, else ~/.local/share/tk)\n"
-	"      --name NAME  tag the image NAME (\"mybox\" means \"mybox:latest\")\n"
-	"  -q, --quiet      no progress or warnings on stderr\n"
-	"      --help       show this help\n"
+	"      --root DIR        the store (default: $TK_ROOT, else ~/.local/share/tk)\n"
+	"      --name NAME       tag the image NAME (\"mybox\" means \"mybox:latest\")\n"
+	"      --platform OS/ARCH[/VARIANT]\n"
+	"                        the image to take from a multi-platform index\n"
+	"                        (default: linux and this machine's architecture)\n"
+	"      --creds USER:PASS registry credentials\n"
+	"      --authfile FILE   credentials from FILE only (Docker's config.json format)\n"
+	"      --insecure        allow plain HTTP and unverified TLS for this registry\n"
+	"                        (loopback registries may always use plain HTTP)\n"
+	"  -j, --jobs N          download N layers at a time (default 3, at most 16)\n"
+	"  -q, --quiet           print only the ID: no progress or warnings on stderr\n"
+	"      --help            show this help\n"
+	"\n"
+	"Credentials, unless given: tk-login's file ($XDG_CONFIG_HOME/tk/auth.json), then\n"
+	"~/.docker/config.json.\n"
 	"\n"
 	"Exit status: 0 pulled, 1 failed, 2 usage error.\n";
 
@@ -42,6 +56,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "platform", required_argument, NULL, 'P' },
+		{ "creds", required_argument, NULL, 'C' },
+		{ "authfile", required_argument, NULL, 'A' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -50,18 +69,37 @@ main(int argc, char **argv)
 	struct tk_store st = { .fd = -1 };
 	struct tk_err err = { 0 };
 	const char *root = NULL;
-	char id[65];
+	char id[65], *end;
+	long jobs;
 	int c;
 
 	tk_prog = "tk-pull";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
 			break;
 		case 'n':
 			o.name = optarg;
+			break;
+		case 'P':
+			o.platform = optarg;
+			break;
+		case 'C':
+			o.creds = optarg;
+			break;
+		case 'A':
+			o.authfile = optarg;
+			break;
+		case 'I':
+			o.insecure = true;
+			break;
+		case 'j':
+			jobs = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || jobs < 1 || jobs > 16)
+				tk_usage_error("--jobs takes a number from 1 to 16");
+			o.jobs = (int)jobs;
 			break;
 		case 'q':
 			o.quiet = true;
@@ -82,6 +120,8 @@ main(int argc, char **argv)
 	if (pull_source(&st, argv[optind], &o, id, &err) < 0)
 		tk_die_err(1, &err);
 	store_close(&st);
+	if (getenv("TK_PULL_DEBUG_REQUESTS"))
+		fprintf(stderr, "tk-pull: %lu HTTP requests\n", o.requests);
 	printf("%s\n", id);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		tk_die(1, "cannot write to stdout");

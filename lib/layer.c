@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -43,6 +46,7 @@ struct unpack {
 	char limit_msg[256];         /* why a read callback gave up */
 	unsigned warnings;
 	bool warned_owner, warned_xattr;
+	bool follow_done;            /* the follow_fd writer is done */
 	char *parent_path;           /* cache of the last parent resolved */
 	int parent_fd;
 	struct dir_time *dirs;
@@ -85,6 +89,30 @@ openat2_beneath(int dirfd, const char *path, int flags)
 	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/* Read the blob. With follow_fd, the file is still being downloaded: at
+ * its end, wait for the writer's next byte on the pipe (more was
+ * appended) or its EOF (done), so the layer unpacks while it streams in. */
+static ssize_t
+follow_read(struct unpack *u)
+{
+	for (;;) {
+		ssize_t n = read(u->src->fd, u->cbuf, sizeof(u->cbuf));
+		char note[256];
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != 0 || u->src->follow_fd < 0 || u->follow_done)
+			return n;
+		n = read(u->src->follow_fd, note, sizeof(note));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			u->follow_done = true; /* read the file once more */
+	}
+}
+
 /* Reading: container (docker-archive member) -> outer (decompress, hash
  * the blob) -> inner (tar, hash the diff-id). */
 
@@ -101,9 +129,7 @@ outer_read(struct archive *a, void *p, const void **buf)
 			return -1;
 		}
 	} else {
-		do
-			n = read(u->src->fd, u->cbuf, sizeof(u->cbuf));
-		while (n < 0 && errno == EINTR);
+		n = follow_read(u);
 		if (n < 0) {
 			archive_set_error(a, errno, "read error");
 			return -1;
@@ -772,4 +798,105 @@ layer_extract(int dirfd, const char *name, const struct layer_source *src,
 		*res = *a.res;
 	munmap(a.res, sizeof(*res));
 	return r;
+}
+
+struct layer_job_shared {
+	struct layer_result res;
+	struct tk_err err;
+	int done;
+};
+
+static void
+close_all_but(const int *keep, size_t n)
+{
+	int maxfd = 3;
+
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] + 1 > maxfd)
+			maxfd = keep[i] + 1;
+	for (int fd = 3; fd < maxfd; fd++) {
+		bool k = false;
+		for (size_t i = 0; i < n; i++)
+			k = k || keep[i] == fd;
+		if (!k)
+			close(fd);
+	}
+	close_range(maxfd, ~0U, 0);
+}
+
+int
+layer_extract_start(struct layer_job *job, int dirfd, const char *name,
+		    const struct layer_source *src, const struct layer_limits *lim, bool quiet,
+		    struct tk_err *err)
+{
+	struct layer_job_shared *sh;
+	pid_t pid;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return tk_err_errno(err, "cannot map memory");
+	memset(sh, 0, sizeof(*sh));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		munmap(sh, sizeof(*sh));
+		return tk_err_errno(err, "cannot fork");
+	}
+	if (pid == 0) {
+		int keep[] = { dirfd, src->fd, src->follow_fd };
+
+		/* Dies with tk-pull; holds no descriptor of other jobs. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close_all_but(keep, 3);
+		if (layer_extract(dirfd, name, src, lim, quiet, &sh->res, &sh->err) < 0)
+			_exit(1);
+		sh->done = 1;
+		_exit(0);
+	}
+	job->pid = pid;
+	job->shared = sh;
+	return 0;
+}
+
+int
+layer_extract_wait(struct layer_job *job, bool hang, struct layer_result *res,
+		   struct tk_err *err)
+{
+	int status, r;
+
+	if (job->pid <= 0)
+		return tk_err_set(err, "no unpacker running");
+	while ((r = waitpid(job->pid, &status, hang ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return 1;
+	job->pid = 0;
+	if (r < 0)
+		r = tk_err_errno(err, "cannot wait for the unpacker");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && job->shared->done) {
+		*res = job->shared->res;
+		r = 0;
+	} else if (job->shared->err.msg[0]) {
+		job->shared->err.msg[sizeof(job->shared->err.msg) - 1] = 0;
+		*err = job->shared->err;
+		r = -1;
+	} else {
+		r = tk_err_set(err, "the unpacker died (status %d)", status);
+	}
+	munmap(job->shared, sizeof(*job->shared));
+	job->shared = NULL;
+	return r;
+}
+
+void
+layer_extract_kill(struct layer_job *job)
+{
+	struct layer_result res;
+	struct tk_err err;
+
+	if (job->pid <= 0)
+		return;
+	kill(job->pid, SIGKILL);
+	layer_extract_wait(job, true, &res, &err);
 }

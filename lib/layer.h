@@ -40,6 +40,9 @@ struct layer_source {
 	const char *what;           /* how messages name it */
 	const char *expect_blob;    /* hex or NULL: sha256 of the (compressed) blob */
 	const char *expect_diffid;  /* hex or NULL: sha256 of the uncompressed tar */
+	int follow_fd;              /* -1, or a pipe: fd is a file still being written;
+				     * a byte here means more was appended, EOF that
+				     * the writer is done */
 };
 
 struct layer_result {
@@ -56,5 +59,23 @@ struct layer_result {
 int layer_extract(int dirfd, const char *name, const struct layer_source *src,
 		  const struct layer_limits *lim, bool quiet, struct layer_result *res,
 		  struct tk_err *err);
+
+/* The same in the background: a child process runs layer_extract and
+ * layer_extract_wait collects it. keep_fds (n of them, besides 0-2 and
+ * src's and dirfd) stay open in the child; every other descriptor is
+ * closed there, so pipes of other jobs see their EOF. */
+struct layer_job {
+	int pid;
+	struct layer_job_shared *shared;
+};
+int layer_extract_start(struct layer_job *job, int dirfd, const char *name,
+			const struct layer_source *src, const struct layer_limits *lim,
+			bool quiet, struct tk_err *err);
+/* hang: wait for it, else 1 when it still runs. 0 done (res filled), -1
+ * failed (err filled). */
+int layer_extract_wait(struct layer_job *job, bool hang, struct layer_result *res,
+		       struct tk_err *err);
+/* Stop it (SIGKILL) and collect it. */
+void layer_extract_kill(struct layer_job *job);
 
 #endif

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -19,6 +21,8 @@
 #include "json.h"
 #include "protocol.h"
 #include "pull.h"
+#include "ref.h"
+#include "registry.h"
 #include "userns.h"
 #include "util.h"
 #include "banned.h"
@@ -58,9 +62,14 @@ static const char *const layer_types[] = {
 #define HOST_ARCH "unknown"
 #endif
 
+struct platform {
+	char os[32], arch[32], variant[32];
+};
+
 struct pull {
 	struct tk_store *st;
-	const struct pull_opts *o;
+	struct platform want;     /* --platform, or this machine's */
+	struct pull_opts *o;
 	int tmpfd;                /* tmp/ */
 	char *work;               /* pull-<pid>-<rand>, beneath tmp/ */
 	int workfd;
@@ -71,6 +80,10 @@ struct pull {
 	char *config;
 	size_t config_len;
 	char **names;
+	char present_id[65];      /* the image was here already */
+	char *cache_hex;          /* a platform manifest to keep (manifests/) */
+	char *cache_body;
+	size_t cache_len;
 };
 
 static bool
@@ -99,6 +112,21 @@ progress(struct pull *p, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A partial blob (tmp/blob-<hex>.part) that no pull holds and nobody
+ * touched for a week: a pull that was never run again. */
+static void
+part_clean(int tfd, const char *name)
+{
+	cleanup_close int fd = openat(tfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_mtime > time(NULL) - 7 * 24 * 3600)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlinkat(tfd, name, 0);
+}
+
 void
 pull_clean_stale(struct tk_store *st, bool quiet)
 {
@@ -120,6 +148,10 @@ pull_clean_stale(struct tk_store *st, bool quiet)
 		long pid;
 		struct tk_err err;
 
+		if (!strncmp(s, "blob-", 5)) {
+			part_clean(tfd, de->d_name);
+			continue;
+		}
 		if (!strncmp(s, "pull-", 5))
 			s += 5;
 		else if (!strncmp(s, "rm-", 3))
@@ -177,6 +209,8 @@ pull_end(struct pull *p)
 	free(p->fresh);
 	free(p->config);
 	strv_free(p->names);
+	free(p->cache_hex);
+	free(p->cache_body);
 }
 
 static void
@@ -355,7 +389,7 @@ static int
 pull_tar(struct pull *p, const char *path, struct tk_err *err)
 {
 	cleanup_close int fd = -1;
-	struct layer_source src = { .what = path };
+	struct layer_source src = { .what = path, .follow_fd = -1 };
 	json_t *cfg, *config, *rootfs, *ids;
 	char *text;
 
@@ -446,23 +480,104 @@ type_is(const char *mt, const char *a, const char *b)
 	return mt && ((a && !strcmp(mt, a)) || (b && !strcmp(mt, b)));
 }
 
-/* From an index, the manifest for this machine. */
+/* --platform os/arch[/variant]; default: linux and this machine's arch. */
+static int
+platform_parse(const char *s, struct platform *pf, struct tk_err *err)
+{
+	const char *a, *v;
+
+	memset(pf, 0, sizeof(*pf));
+	if (!s) {
+		snprintf(pf->os, sizeof(pf->os), "linux");
+		snprintf(pf->arch, sizeof(pf->arch), "%s", HOST_ARCH);
+		return 0;
+	}
+	a = strchr(s, '/');
+	v = a ? strchr(a + 1, '/') : NULL;
+	if (!a || a == s || !a[1] || (v && (!v[1] || strchr(v + 1, '/'))) ||
+	    (size_t)(a - s) >= sizeof(pf->os) ||
+	    (size_t)((v ? v : a + strlen(a)) - a - 1) >= sizeof(pf->arch) ||
+	    (v && strlen(v + 1) >= sizeof(pf->variant)))
+		return tk_err_set(err, "bad platform '%s' (use OS/ARCH[/VARIANT], as linux/arm64)",
+				  s);
+	memcpy(pf->os, s, a - s);
+	memcpy(pf->arch, a + 1, (v ? v : a + strlen(a)) - a - 1);
+	if (v)
+		snprintf(pf->variant, sizeof(pf->variant), "%s", v + 1);
+	return 0;
+}
+
+/* From an index, the manifest for platform pf: os and architecture must
+ * match, and the variant when one is asked for. */
 static json_t *
-oci_pick_platform(json_t *index, struct tk_err *err)
+pick_platform(json_t *index, const struct platform *pf, struct tk_err *err)
 {
 	json_t *ms = json_object_get(index, "manifests"), *m;
 	size_t i;
 
+	if (!json_is_array(ms)) {
+		tk_err_set(err, "image index without a manifest list");
+		return NULL;
+	}
 	json_array_foreach(ms, i, m) {
 		json_t *pl = json_object_get(m, "platform");
+		const char *os = json_str(pl, "os"), *arch = json_str(pl, "architecture");
+		const char *var = json_str(pl, "variant");
+
 		if (type_is(json_str(m, "mediaType"), MT_OCI_MANIFEST, MT_DOCKER_MANIFEST) &&
-		    json_str(pl, "os") && !strcmp(json_str(pl, "os"), "linux") &&
-		    json_str(pl, "architecture") &&
-		    !strcmp(json_str(pl, "architecture"), HOST_ARCH))
+		    os && !strcmp(os, pf->os) && arch && !strcmp(arch, pf->arch) &&
+		    (!pf->variant[0] || (var && !strcmp(var, pf->variant))))
 			return m;
 	}
-	tk_err_set(err, "no image for linux/%s in the index", HOST_ARCH);
+	tk_err_set(err, "no image for %s/%s%s%s in the index", pf->os, pf->arch,
+		   pf->variant[0] ? "/" : "", pf->variant);
 	return NULL;
+}
+
+static bool
+layer_type_ok(const char *mt)
+{
+	for (size_t k = 0; layer_types[k]; k++)
+		if (type_is(mt, layer_types[k], NULL))
+			return true;
+	return false;
+}
+
+/* A schema 2 / OCI image manifest of media type mt: its config
+ * descriptor and layer list, checked for type confusion. */
+static int
+manifest_check(json_t *man, const char *mt, json_t **config, json_t **layers,
+	       struct tk_err *err)
+{
+	json_t *m, *l;
+	size_t i;
+
+	if (!type_is(mt, MT_OCI_MANIFEST, MT_DOCKER_MANIFEST))
+		return tk_err_set(err, "unsupported manifest media type '%s'", mt ? mt : "");
+	/* The manifest must be what the descriptor says (no type confusion). */
+	if (json_str(man, "mediaType") && strcmp(json_str(man, "mediaType"), mt) != 0)
+		return tk_err_set(err, "manifest media type '%s' does not match its descriptor",
+				  json_str(man, "mediaType"));
+	if (json_integer_value(json_object_get(man, "schemaVersion")) != 2)
+		return tk_err_set(err, "unsupported manifest schema version");
+	if (json_object_get(man, "manifests"))
+		return tk_err_set(err, "manifest of type '%s' holds a manifest list", mt);
+	m = json_object_get(man, "config");
+	if (!type_is(json_str(m, "mediaType"), MT_OCI_CONFIG, MT_DOCKER_CONFIG))
+		return tk_err_set(err, "unsupported config media type '%s'",
+				  json_str(m, "mediaType") ? json_str(m, "mediaType") : "");
+	l = json_object_get(man, "layers");
+	if (!json_is_array(l) || json_array_size(l) > TK_MAX_LAYERS)
+		return tk_err_set(err, "manifest has no layer list or more than %d layers",
+				  TK_MAX_LAYERS);
+	json_array_foreach(l, i, m) {
+		if (!layer_type_ok(json_str(m, "mediaType")))
+			return tk_err_set(err, "unsupported layer media type '%s'",
+					  json_str(m, "mediaType") ? json_str(m, "mediaType") : "");
+	}
+	*config = json_object_get(man, "config");
+	*layers = l;
+	return 0;
 }
 
 static int
@@ -515,7 +630,7 @@ pull_oci(struct pull *p, const char *arg, struct tk_err *err)
 		if (!ibuf)
 			return -1;
 		sub = json_parse_object(ibuf, len, "image index", err);
-		if (!sub || !(desc = oci_pick_platform(sub, err)))
+		if (!sub || !(desc = pick_platform(sub, &p->want, err)))
 			return -1;
 		mt = json_str(desc, "mediaType");
 	}
@@ -527,39 +642,21 @@ pull_oci(struct pull *p, const char *arg, struct tk_err *err)
 	man = json_parse_object(mbuf, len, "image manifest", err);
 	if (!man)
 		return -1;
-	/* The manifest must be what the descriptor says (no type confusion). */
-	if (json_str(man, "mediaType") && strcmp(json_str(man, "mediaType"), mt) != 0)
-		return tk_err_set(err, "manifest media type '%s' does not match its descriptor",
-				  json_str(man, "mediaType"));
-	if (json_integer_value(json_object_get(man, "schemaVersion")) != 2)
-		return tk_err_set(err, "unsupported manifest schema version");
-	m = json_object_get(man, "config");
-	if (!type_is(json_str(m, "mediaType"), MT_OCI_CONFIG, MT_DOCKER_CONFIG))
-		return tk_err_set(err, "unsupported config media type '%s'",
-				  json_str(m, "mediaType") ? json_str(m, "mediaType") : "");
+	if (manifest_check(man, mt, &m, &layers, err) < 0)
+		return -1;
 	p->config = oci_read_blob(dfd, m, &p->config_len, err);
 	if (!p->config)
 		return -1;
 	cfg = json_parse_object(p->config, p->config_len, "image config", err);
 	if (!cfg)
 		return -1;
-	layers = json_object_get(man, "layers");
-	if (!json_is_array(layers) || json_array_size(layers) > TK_MAX_LAYERS)
-		return tk_err_set(err, "manifest has no layer list or more than %d layers",
-				  TK_MAX_LAYERS);
 	if (config_diffids(cfg, json_array_size(layers), &diffids, err) < 0)
 		return -1;
 	pull_set_layers(p, json_array_size(layers));
 	json_array_foreach(layers, i, m) {
-		struct layer_source src = { 0 };
+		struct layer_source src = { .follow_fd = -1 };
 		char hex[65], what[80];
-		bool ok = false;
 
-		for (size_t k = 0; layer_types[k]; k++)
-			ok = ok || type_is(json_str(m, "mediaType"), layer_types[k], NULL);
-		if (!ok)
-			return tk_err_set(err, "unsupported layer media type '%s'",
-					  json_str(m, "mediaType") ? json_str(m, "mediaType") : "");
 		if (digest_parse(json_str(m, "digest"), hex, err) < 0)
 			return -1;
 		fd = (fd >= 0 ? close(fd) : 0, -1);
@@ -728,7 +825,7 @@ pull_docker_archive(struct pull *p, const char *arg, struct tk_err *err)
 		return -1;
 	pull_set_layers(p, json_array_size(layers));
 	json_array_foreach(layers, i, e) {
-		struct layer_source src = { 0 };
+		struct layer_source src = { .follow_fd = -1 };
 		char lhex[65];
 
 		if (!json_is_string(e))
@@ -756,19 +853,327 @@ pull_docker_archive(struct pull *p, const char *arg, struct tk_err *err)
 	return 0;
 }
 
+/* --- registries */
+
+/* The image id's record, when it and every layer it names are here. */
+static bool
+image_complete(struct pull *p, const char *id, struct tk_image *img)
+{
+	if (image_load(p->st, id, img, NULL) < 0)
+		return false;
+	for (size_t i = 0; img->layers[i]; i++)
+		if (!layer_present(p, img->layers[i])) {
+			image_free(img);
+			return false;
+		}
+	return true;
+}
+
+/* The image is here already: only add the names it lacks. */
+static int
+publish_present(struct pull *p, struct tk_image *img, struct tk_err *err)
+{
+	cleanup_close int lock = -1;
+	cleanup_free long long *sizes = NULL;
+	bool changed = false;
+	size_t n = strv_len(img->layers);
+
+	for (size_t i = 0; p->names && p->names[i]; i++)
+		if (!strv_has(img->names, p->names[i])) {
+			strv_push(&img->names, p->names[i]);
+			changed = true;
+		}
+	if (!changed)
+		return 0;
+	sizes = xcalloc(n + 1, sizeof(long long));
+	for (size_t i = 0; i < n; i++)
+		sizes[i] = image_layer_size(p->st, img->layers[i]);
+	lock = store_lock(p->st, err);
+	if (lock < 0)
+		return -1;
+	return image_save(p->st, img, sizes, err);
+}
+
+/* manifests/<hex>.json: platform manifests met through an index, so that
+ * pulling an unchanged image again takes one manifest request. */
+static char *
+manifest_cached(struct pull *p, const char *hex, size_t *len)
+{
+	cleanup_close int dfd = openat(p->st->fd, "manifests",
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *name = xasprintf("%s.json", hex), *buf = NULL;
+	char got[65];
+
+	if (dfd < 0 || !(buf = read_file_at(dfd, name, META_MAX, len, NULL)))
+		return NULL;
+	digest_buf(buf, *len, got);
+	return strcmp(got, hex) ? NULL : steal_ptr(&buf);
+}
+
+static void
+manifest_cache(struct pull *p, const char *hex, const char *buf, size_t len)
+{
+	cleanup_close int dfd = -1;
+	cleanup_free char *name = xasprintf("%s.json", hex);
+	struct tk_err e;
+
+	if (mkdirat(p->st->fd, "manifests", 0700) < 0 && errno != EEXIST)
+		return;
+	dfd = openat(p->st->fd, "manifests", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0)
+		write_file_at(dfd, name, buf, len, 0600, &e);
+}
+
+/* The media type a registry answered with: the Content-Type without
+ * parameters. */
+static void
+plain_type(char *ct)
+{
+	ct[strcspn(ct, "; ")] = 0;
+}
+
+/* What a manifest is: its mediaType member, which must agree with the
+ * Content-Type when both are given. */
+static const char *
+manifest_type(json_t *man, const char *ct, struct tk_err *err)
+{
+	const char *jt = json_str(man, "mediaType");
+
+	if (jt && *ct && strcmp(jt, ct) != 0 &&
+	    (type_is(ct, MT_OCI_INDEX, MT_DOCKER_LIST) ||
+	     type_is(ct, MT_OCI_MANIFEST, MT_DOCKER_MANIFEST))) {
+		tk_err_set(err, "manifest says it is '%s' but was served as '%s'", jt, ct);
+		return NULL;
+	}
+	if (jt)
+		return jt;
+	if (*ct)
+		return ct;
+	/* OCI manifests may omit mediaType: tell by the members. */
+	if (json_object_get(man, "manifests"))
+		return MT_OCI_INDEX;
+	return MT_OCI_MANIFEST;
+}
+
+/* GET the manifest reference (tag or sha256:hex), verify it against
+ * want_hex (when set) and the registry's digest header. */
+static json_t *
+registry_manifest(struct registry *reg, const char *reference, const char *want_hex,
+		  json_t *desc, char **body, size_t *len, char ct[256], char hex[65],
+		  struct tk_err *err)
+{
+	char hdig[128];
+	json_t *man;
+	json_t *size = desc ? json_object_get(desc, "size") : NULL;
+
+	if (registry_get_manifest(reg, reference, META_MAX, body, len, ct, hdig, err) < 0)
+		return NULL;
+	plain_type(ct);
+	digest_buf(*body, *len, hex);
+	if (want_hex && strcmp(hex, want_hex) != 0) {
+		tk_err_set(err, "manifest digest mismatch: expected sha256:%s, got sha256:%s",
+			   want_hex, hex);
+		return NULL;
+	}
+	if (!strncmp(hdig, "sha256:", 7) && strcmp(hdig + 7, hex) != 0) {
+		tk_err_set(err, "manifest digest mismatch: the registry says %s, the content "
+			   "is sha256:%s", hdig, hex);
+		return NULL;
+	}
+	if (json_is_integer(size) && json_integer_value(size) != (json_int_t)*len) {
+		tk_err_set(err, "manifest sha256:%s: %zu bytes, its descriptor says %lld", hex,
+			   *len, (long long)json_integer_value(size));
+		return NULL;
+	}
+	man = json_parse_object(*body, *len, "image manifest", err);
+	if (man && json_str(man, "schemaVersion") == NULL &&
+	    json_integer_value(json_object_get(man, "schemaVersion")) == 1) {
+		json_decref(man);
+		tk_err_set(err, "Docker schema 1 manifests are not supported (push the image "
+			   "again with a current tool)");
+		return NULL;
+	}
+	return man;
+}
+
+static int
+pull_registry(struct pull *p, const char *source, struct tk_err *err)
+{
+	struct image_ref ref;
+	struct registry reg = { 0 };
+	struct registry_opts ro = {
+		.insecure = p->o->insecure,
+		.auth = { p->o->creds, p->o->authfile },
+	};
+	cleanup_free char *body = NULL, *cbody = NULL, *reference = NULL;
+	cleanup_json json_t *man = NULL, *cfg = NULL;
+	cleanup_strv char **diffids = NULL;
+	cleanup_free struct fetch_layer *fl = NULL;
+	cleanup_free size_t *idx = NULL;
+	struct tk_image img = { 0 };
+	char ct[256], cmt[256], hex[65], chex[65], id[65], name[600];
+	const char *mt;
+	json_t *cdesc, *layers, *m;
+	bool via_index = false;
+	size_t len, i, nfetch = 0;
+	int ret = -1;
+
+	if (ref_parse(source, &ref, err) < 0)
+		return -1;
+	if (ref.tag[0]) {
+		ref_format(&ref, name, sizeof(name));
+		if (!p->o->name && add_name(p, name, err) < 0)
+			return -1;
+	}
+	if (registry_open(&reg, &ref, &ro, err) < 0)
+		goto out;
+	reference = ref.digest[0] ? xasprintf("sha256:%s", ref.digest) : xstrdup(ref.tag);
+	man = registry_manifest(&reg, reference, ref.digest[0] ? ref.digest : NULL, NULL, &body,
+				&len, ct, hex, err);
+	if (!man || !(mt = manifest_type(man, ct, err)))
+		goto out;
+	if (type_is(mt, MT_OCI_INDEX, MT_DOCKER_LIST)) {
+		json_t *desc;
+		char want[65];
+
+		if (json_str(man, "mediaType") == NULL && json_object_get(man, "layers"))
+			goto confused;
+		desc = pick_platform(man, &p->want, err);
+		if (!desc || digest_parse(json_str(desc, "digest"), want, err) < 0)
+			goto out;
+		/* desc belongs to the index, freed below. */
+		snprintf(cmt, sizeof(cmt), "%s", json_str(desc, "mediaType"));
+		mt = cmt;
+		free(body);
+		body = manifest_cached(p, want, &len);
+		json_decref(man);
+		man = NULL;
+		if (body) {
+			memcpy(hex, want, 65);
+			man = json_parse_object(body, len, "image manifest", err);
+		} else {
+			char ct2[256];
+			cleanup_free char *r2 = xasprintf("sha256:%s", want);
+
+			man = registry_manifest(&reg, r2, want, desc, &body, &len, ct2, hex, err);
+			if (man && *ct2 && strcmp(ct2, mt) != 0 &&
+			    (type_is(ct2, MT_OCI_INDEX, MT_DOCKER_LIST) ||
+			     type_is(ct2, MT_OCI_MANIFEST, MT_DOCKER_MANIFEST))) {
+				tk_err_set(err, "manifest sha256:%.12s was served as '%s', its "
+					   "index says '%s'", want, ct2, mt);
+				goto out;
+			}
+		}
+		if (!man)
+			goto out;
+		via_index = true;
+	}
+	if (manifest_check(man, mt, &cdesc, &layers, err) < 0)
+		goto out;
+	if (digest_parse(json_str(cdesc, "digest"), chex, err) < 0)
+		goto out;
+	memcpy(id, chex, 65);
+	if (image_complete(p, id, &img)) {
+		/* Unchanged and here: no blob is fetched. */
+		ret = publish_present(p, &img, err);
+		if (ret == 0) {
+			memcpy(p->present_id, id, 65);
+			if (via_index)
+				manifest_cache(p, hex, body, len);
+		}
+		goto out;
+	}
+	if (registry_get_blob(&reg, chex, META_MAX, &cbody, &len, err) < 0)
+		goto out;
+	if (json_is_integer(json_object_get(cdesc, "size")) &&
+	    json_integer_value(json_object_get(cdesc, "size")) != (json_int_t)len) {
+		tk_err_set(err, "config sha256:%.12s: %zu bytes, the manifest says %lld", chex, len,
+			   (long long)json_integer_value(json_object_get(cdesc, "size")));
+		goto out;
+	}
+	p->config = steal_ptr(&cbody);
+	p->config_len = len;
+	cfg = json_parse_object(p->config, p->config_len, "image config", err);
+	if (!cfg || config_diffids(cfg, json_array_size(layers), &diffids, err) < 0)
+		goto out;
+	pull_set_layers(p, json_array_size(layers));
+	fl = xcalloc(p->nlayers + 1, sizeof(*fl));
+	idx = xcalloc(p->nlayers + 1, sizeof(*idx));
+	json_array_foreach(layers, i, m) {
+		json_t *size = json_object_get(m, "size");
+		bool dup = false;
+
+		if (digest_parse(json_str(m, "digest"), hex, err) < 0)
+			goto out;
+		if (!json_is_integer(size) || json_integer_value(size) < 0 ||
+		    (unsigned long long)json_integer_value(size) > p->o->lim.max_bytes) {
+			tk_err_set(err, "layer sha256:%.12s: missing or impossible size", hex);
+			goto out;
+		}
+		for (size_t k = 0; k < i; k++)
+			dup = dup || !strcmp(diffids[k], diffids[i]);
+		if (dup || layer_present(p, diffids[i])) {
+			/* Here already, or earlier in this image. */
+			p->layers[i] = xstrdup(diffids[i]);
+			p->sizes[i] = image_layer_size(p->st, diffids[i]);
+			continue;
+		}
+		memcpy(fl[nfetch].blob, hex, 65);
+		memcpy(fl[nfetch].diffid, diffids[i], 65);
+		fl[nfetch].size = json_integer_value(size);
+		snprintf(fl[nfetch].name, sizeof(fl[nfetch].name), "l%zu", i);
+		idx[nfetch++] = i;
+	}
+	{
+		struct fetch_opts fo = {
+			.jobs = p->o->jobs,
+			.dirfd = p->workfd,
+			.partfd = p->tmpfd,
+			.lim = &p->o->lim,
+			.quiet = p->o->quiet,
+			.progress = !p->o->quiet && isatty(2),
+		};
+		if (registry_fetch_layers(&reg, fl, nfetch, &fo, err) < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < nfetch; k++) {
+		p->layers[idx[k]] = xstrdup(fl[k].res.diffid);
+		p->sizes[idx[k]] = fl[k].res.size;
+		p->fresh[idx[k]] = true;
+	}
+	/* Layers that repeat a fetched one. */
+	for (i = 0; i < p->nlayers; i++)
+		if (!p->layers[i]) {
+			p->layers[i] = xstrdup(diffids[i]);
+			for (size_t k = 0; k < i; k++)
+				if (!strcmp(diffids[k], diffids[i]))
+					p->sizes[i] = p->sizes[k];
+		}
+	if (via_index) {
+		p->cache_hex = xstrdup(hex);
+		p->cache_body = steal_ptr(&body);
+		p->cache_len = len;
+	}
+	ret = 0;
+	goto out;
+confused:
+	tk_err_set(err, "manifest served as an index holds layers: refusing a confused manifest");
+out:
+	image_free(&img);
+	p->o->requests += reg.requests;
+	registry_close(&reg);
+	return ret;
+}
+
 int
-pull_source(struct tk_store *st, const char *source, const struct pull_opts *o, char id[65],
+pull_source(struct tk_store *st, const char *source, struct pull_opts *o, char id[65],
 	    struct tk_err *err)
 {
 	struct pull p = { .st = st, .o = o, .tmpfd = -1, .workfd = -1 };
 	int ret = -1;
 
-	if (strncmp(source, "tar:", 4) && strncmp(source, "oci:", 4) &&
-	    strncmp(source, "docker-archive:", 15)) {
-		tk_err_set(err, "unsupported source '%s' (use tar:, oci: or docker-archive:)",
-			   source);
+	if (platform_parse(o->platform, &p.want, err) < 0)
 		goto out;
-	}
 	if (o->name && add_name(&p, o->name, err) < 0)
 		goto out;
 	if (pull_begin(&p, err) < 0)
@@ -780,10 +1185,14 @@ pull_source(struct tk_store *st, const char *source, const struct pull_opts *o, 
 	else if (!strncmp(source, "docker-archive:", 15))
 		ret = pull_docker_archive(&p, source + 15, err);
 	else
-		ret = tk_err_set(err, "unsupported source '%s' (use tar:, oci: or docker-archive:)",
-				 source);
-	if (ret == 0)
+		ret = pull_registry(&p, source, err);
+	if (ret == 0 && p.present_id[0]) {
+		memcpy(id, p.present_id, 65);
+	} else if (ret == 0) {
 		ret = pull_publish(&p, id, err);
+		if (ret == 0 && p.cache_hex)
+			manifest_cache(&p, p.cache_hex, p.cache_body, p.cache_len);
+	}
 out:
 	pull_end(&p);
 	return ret;

@@ -1,0 +1,76 @@
+# Shell functions for tests against a real registry (Debian's
+# docker-registry, the CNCF distribution registry). Source after
+# test-lib.sh. Every registry and proxy runs on 127.0.0.1 on a free port,
+# with its own config and data directory under $TRASH, and is stopped by
+# pid when the script ends.
+
+MKOCI="$PYTHON $TEST_LIB/mkoci.py"
+
+# REGISTRY: the prerequisite (docker-registry and skopeo installed).
+test_have_registry() {
+	command -v docker-registry >/dev/null && command -v skopeo >/dev/null
+}
+
+# reg_start NAME [HTPASSWD]: start a registry in $TRASH/reg-NAME; sets
+# REG_PORT, REG_DIR (its log is $REG_DIR/log, its blobs under
+# $REG_DIR/data).
+reg_start() {
+	REG_DIR=$TRASH/reg-$1
+	mkdir -p "$REG_DIR/data" || return 1
+	REG_PORT=$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
+	{
+		echo "version: 0.1"
+		echo "log: {level: info}"
+		echo "storage:"
+		echo "  filesystem: {rootdirectory: $REG_DIR/data}"
+		echo "  delete: {enabled: true}"
+		echo "http: {addr: 127.0.0.1:$REG_PORT}"
+		if test -n "$2"; then
+			echo "auth:"
+			echo "  htpasswd: {realm: tk-test, path: $2}"
+		fi
+	} >"$REG_DIR/config.yml"
+	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	echo $! >"$REG_DIR/pid"
+	test_atexit "kill $(cat "$REG_DIR/pid") 2>/dev/null"
+	test_wait_until 20 "curl -s -o /dev/null http://127.0.0.1:$REG_PORT/v2/"
+}
+
+# proxy_start NAME UPSTREAM_PORT [regproxy options]: sets PROXY_PORT and
+# PROXY_LOG.
+proxy_start() {
+	_pn=$1
+	_up=$2
+	shift 2
+	PROXY_LOG=$TRASH/proxy-$_pn.log
+	: >"$PROXY_LOG"
+	rm -f "$TRASH/proxy-$_pn.port"
+	$PYTHON "$TEST_LIB/regproxy.py" "$TRASH/proxy-$_pn.port" "$PROXY_LOG" "$_up" "$@" &
+	_ppid=$!
+	test_atexit "kill $_ppid 2>/dev/null"
+	test_wait_until 20 "test -s $TRASH/proxy-$_pn.port" || return 1
+	PROXY_PORT=$(cat "$TRASH/proxy-$_pn.port")
+}
+
+# reg_push LAYOUT:TAG HOST:PORT/REPO:TAG [skopeo options]: push with skopeo.
+reg_push() {
+	_src=$1
+	_dst=$2
+	shift 2
+	skopeo copy --all --dest-tls-verify=false "$@" "oci:$_src" "docker://$_dst" >/dev/null
+}
+
+# manifest_gets LOG REPO: how many manifest requests the registry log has.
+manifest_gets() {
+	grep -c -E "\"(GET|HEAD) /v2/$2/manifests/" "$1"
+}
+
+# blob_gets LOG REPO
+blob_gets() {
+	grep -c -E "\"(GET|HEAD) /v2/$2/blobs/" "$1"
+}
+
+# reg_blob_file REGDIR HEX: where the registry keeps a blob.
+reg_blob_file() {
+	echo "$1/data/docker/registry/v2/blobs/sha256/$(printf %.2s "$2")/$2/data"
+}
