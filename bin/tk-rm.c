@@ -19,16 +19,18 @@
 static const char usage_text[] =
 	"Usage: tk-rm [OPTIONS] CONTAINER...\n"
 	"       tk-rm --image [OPTIONS] IMAGE...\n"
+	"       tk-rm --image --unused [--root DIR]\n"
 	"Remove containers (by ID, unique ID prefix or name), or images.\n"
 	"\n"
 	"  -f, --force     kill running containers first\n"
 	"      --image     remove images instead; refused while a container uses one\n"
+	"      --unused    with --image: every image no container uses\n"
 	"  -               read names from stdin, one per line\n"
 	"  -z              with -: NUL-separated\n"
 	"      --root DIR  the store (default: $TK_ROOT, ~/.local/share/tk)\n"
 	"      --help      show this help\n";
 
-static bool force, images;
+static bool force, images, unused;
 
 static int
 rm_container(struct tk_store *st, const char *ref)
@@ -99,6 +101,40 @@ rm_image(struct tk_store *st, const char *ref)
 	return r;
 }
 
+/* --image --unused: every image no container uses; prints their IDs. */
+static int
+rm_unused(struct tk_store *st)
+{
+	struct tk_image *imgs = NULL;
+	struct tk_container *cs = NULL;
+	size_t ni = 0, nc = 0;
+	struct tk_err err;
+	int r = 0;
+
+	if (image_list(st, &imgs, &ni, &err) < 0 || container_list(st, &cs, &nc, &err) < 0) {
+		tk_warn("%s", err.msg);
+		image_list_free(imgs, ni);
+		return -1;
+	}
+	for (size_t i = 0; i < ni; i++) {
+		bool used = false;
+
+		for (size_t k = 0; k < nc && !used; k++)
+			used = !strcmp(cs[k].image_id, imgs[i].id);
+		if (used)
+			continue;
+		if (image_delete(st, imgs[i].id, &err) < 0) {
+			tk_warn("cannot remove image %.12s: %s", imgs[i].id, err.msg);
+			r = -1;
+			continue;
+		}
+		puts(imgs[i].id);
+	}
+	container_list_free(cs, nc);
+	image_list_free(imgs, ni);
+	return r;
+}
+
 static int
 rm_one(struct tk_store *st, const char *ref)
 {
@@ -111,6 +147,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "image", no_argument, NULL, 'I' },
+		{ "unused", no_argument, NULL, 'U' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'H' },
 		{ 0 },
@@ -128,15 +165,20 @@ main(int argc, char **argv)
 		case 'f': force = true; break;
 		case 'z': nul = true; break;
 		case 'I': images = true; break;
+		case 'U': unused = true; break;
 		case 'r': root = optarg; break;
 		case 'H': return tk_print_help(usage_text);
 		default: tk_usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (unused && (!images || optind < argc))
+		tk_usage_error("--unused goes with --image and no names");
+	if (optind >= argc && !unused)
 		tk_usage_error("nothing to remove");
 	if (store_open(&st, root, true, &err) < 0)
 		tk_die_err(1, &err);
+	if (unused)
+		failed = rm_unused(&st) < 0;
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-")) {
 			failed |= rm_one(&st, argv[i]) < 0;
