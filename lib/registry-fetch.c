@@ -350,12 +350,9 @@ extract_done(struct fetch *f, struct job *j, int r, struct tk_err *xerr, struct 
 		job_release(f, j, j->fatal || j->partdir != f->o->partfd);
 		return -1;
 	}
-	if (j->downloading) {
-		/* The unpacker gave up first (a hostile or broken layer). */
-		j->fatal = true;
-	}
-	if (j->have_at_start > 0 && !j->restarted && !j->downloading) {
-		/* Maybe a stale partial file from elsewhere: once from zero. */
+	if (j->have_at_start > 0 && !j->restarted) {
+		/* A partial file from an earlier pull that does not fit this
+		 * blob: once more, from zero. */
 		job_release(f, j, true);
 		j->state = J_WAIT;
 		j->restarted = true;
@@ -501,10 +498,15 @@ registry_fetch_layers(struct registry *r, struct fetch_layer *ls, size_t n,
 	draw(&f, true);
 	ret = 0;
 out:
-	for (size_t i = 0; i < n; i++)
-		if (f.jobs[i].state == J_RUN)
-			job_release(&f, &f.jobs[i],
-				    f.jobs[i].partdir != o->partfd || f.jobs[i].fatal);
+	/* Stopped by another layer's failure: keep only the partial files
+	 * that a next pull can resume. */
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &f.jobs[i];
+
+		if (j->state == J_RUN)
+			job_release(&f, j, j->partdir != o->partfd || j->fatal ||
+					       j->have == j->l->size);
+	}
 	curl_multi_cleanup(f.m);
 	free(f.jobs);
 	return ret;

@@ -2,7 +2,7 @@
 """regproxy.py PORTFILE LOG UPSTREAM_PORT [options]: an HTTP proxy in front
 of a registry on 127.0.0.1:UPSTREAM_PORT, for tk-pull's tests. It listens
 on a free loopback port (written to PORTFILE) and logs one line per request
-to LOG: "METHOD PATH AUTHSCHEME".
+to LOG: "METHOD PATH AUTHSCHEME RANGE" ("-" for none).
 
   --token USER:PASS   Bearer auth of its own: /v2/ answers 401 with a
                       challenge whose realm is this proxy's /token; /token
@@ -13,6 +13,8 @@ to LOG: "METHOD PATH AUTHSCHEME".
                       that carries an Authorization header.
   --drop-once BYTES   the first GET of each blob sends BYTES bytes of it,
                       then closes the connection.
+  --stall-once BYTES  the first GET of each blob sends BYTES bytes, then
+                      hangs (until the proxy is killed).
   --no-range          ignore Range headers (answer 200 with the whole blob).
 
 Stops after 20 minutes, or when killed.
@@ -30,7 +32,7 @@ portfile, logfile, upstream = sys.argv[1], sys.argv[2], int(sys.argv[3])
 opts = sys.argv[4:]
 token_user = None
 redirect = no_range = False
-drop_once = None
+drop_once = stall_once = None
 while opts:
     o = opts.pop(0)
     if o == "--token":
@@ -39,6 +41,8 @@ while opts:
         redirect = True
     elif o == "--drop-once":
         drop_once = int(opts.pop(0))
+    elif o == "--stall-once":
+        stall_once = int(opts.pop(0))
     elif o == "--no-range":
         no_range = True
     else:
@@ -68,8 +72,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def note(self):
         auth = self.headers.get("Authorization", "")
         with lock:
-            log.write("%s%s %s %s\n" % ("storage " if self.storage else "", self.command,
-                                        self.path, auth.split(" ")[0] or "-"))
+            log.write("%s%s %s %s %s\n" % ("storage " if self.storage else "", self.command,
+                                           self.path, auth.split(" ")[0] or "-",
+                                           self.headers.get("Range", "-")))
 
     def reply(self, code, body=b"", headers=()):
         self.send_response(code)
@@ -135,12 +140,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.end_headers()
         limit = None
+        stall = False
         key = self.path
-        if drop_once is not None and "/blobs/sha256:" in self.path and r.status in (200, 206):
+        once = drop_once if drop_once is not None else stall_once
+        if once is not None and "/blobs/sha256:" in self.path and r.status in (200, 206):
             with lock:
                 if key not in dropped:
                     dropped.add(key)
-                    limit = drop_once
+                    limit = once
+                    stall = stall_once is not None
         sent = 0
         while self.command != "HEAD":
             chunk = r.read(65536)
@@ -149,6 +157,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if limit is not None and sent + len(chunk) > limit:
                 self.wfile.write(chunk[:limit - sent])
                 self.wfile.flush()
+                if stall:
+                    threading.Event().wait(1200)
                 self.close_connection = True
                 self.connection.shutdown(2)
                 break

@@ -1,0 +1,96 @@
+#!/bin/sh
+test_description='tk-pull: dropped connections, SIGKILL and resume; progress; tk-rm --image --unused'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_LIB/registry-lib.sh"
+
+test_have_registry || test_skip_all "docker-registry or skopeo not installed"
+test_have_prereq PYTHON3,BUSYBOX || test_skip_all "needs python3 and busybox-static"
+
+test_expect_success 'setup: helper, registry, a two-layer image' '
+	tk_setup_helper &&
+	reg_start resume &&
+	RP=$REG_PORT &&
+	R=127.0.0.1:$RP &&
+	tk_build_busybox_tar bb.tar none &&
+	mkdir l && $PYTHON $TEST_LIB/mklayers.py l &&
+	man=$($MKOCI add lay --tag two bb.tar l/files.tar) &&
+	reg_push lay:two $R/r/two:1 &&
+	cfg=$(jq -r .config.digest lay/blobs/sha256/$man | cut -d: -f2) &&
+	big=$(jq -r ".layers[0].digest" lay/blobs/sha256/$man | cut -d: -f2) &&
+	bigsize=$(jq -r ".layers[0].size" lay/blobs/sha256/$man) &&
+	test "$bigsize" -gt 400000
+'
+
+test_expect_success 'a connection dropped mid-blob is resumed with a Range request' '
+	proxy_start drop $RP --drop-once 300000 &&
+	id=$(tk-pull --root "$TRASH/s1" 127.0.0.1:$PROXY_PORT/r/two:1) &&
+	test "$id" = "$cfg" &&
+	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=300000-$" "$PROXY_LOG" &&
+	test -z "$(ls -A "$TRASH/s1/tmp")"
+'
+
+test_expect_success 'a registry that ignores Range: the bytes we have are skipped' '
+	proxy_start norange $RP --drop-once 300000 --no-range &&
+	id=$(tk-pull --root "$TRASH/s2" 127.0.0.1:$PROXY_PORT/r/two:1) &&
+	test "$id" = "$cfg" &&
+	test "$(grep -c "^GET /v2/r/two/blobs/sha256:$big" "$PROXY_LOG")" = 2
+'
+
+test_expect_success 'SIGKILL mid-download: nothing published, the partial blob kept' '
+	proxy_start stall $RP --stall-once 300000 &&
+	S=$TRASH/s3 &&
+	part="$S/tmp/blob-$big.part" &&
+	{ tk-pull --root "$S" -j 1 127.0.0.1:$PROXY_PORT/r/two:1 >out 2>err & } &&
+	pid=$! &&
+	test_wait_until 60 "test \$(stat -c %s \"$part\" 2>/dev/null || echo 0) -ge 300000" &&
+	kill -9 $pid &&
+	wait $pid;
+	test_wait_until 20 "! pgrep -f \"tk-pull --root $S\"" &&
+	test "$(stat -c %s "$part")" = 300000 &&
+	test "$(tk-ls --root "$S" --images -q | wc -l)" = 0 &&
+	test -z "$(ls -A "$S/layers")"
+'
+
+test_expect_success 'the next pull resumes the partial blob and leaves no temp files' '
+	proxy_start after $RP &&
+	id=$(tk-pull --root "$S" 127.0.0.1:$PROXY_PORT/r/two:1) &&
+	test "$id" = "$cfg" &&
+	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=300000-$" "$PROXY_LOG" &&
+	test -z "$(ls -A "$S/tmp")" &&
+	tk-run --root "$S" --rm "$id" /bin/cat /data/owned >out &&
+	echo owned >expect && test_cmp expect out
+'
+
+test_expect_success 'a corrupt partial blob is started again from zero' '
+	S=$TRASH/s4 &&
+	mkdir -p "$S/tmp" &&
+	head -c 1000 /dev/urandom >"$S/tmp/blob-$big.part" &&
+	id=$(tk-pull --root "$S" $R/r/two:1) &&
+	test "$id" = "$cfg" &&
+	test -z "$(ls -A "$S/tmp")"
+'
+
+test_expect_success 'progress on a terminal; nothing on stderr otherwise' '
+	tk-pull --root "$TRASH/s5" $R/r/two:1 >out 2>err &&
+	test_line_count = 0 err &&
+	if command -v script >/dev/null; then
+		script -qec "tk-pull --root $TRASH/s6 $R/r/two:1" /dev/null >tty.out &&
+		test_grep "layers" tty.out
+	fi
+'
+
+test_expect_success 'tk-rm --image --unused removes the images no container uses' '
+	S=$TRASH/s7 &&
+	a=$(tk-pull --root "$S" $R/r/two:1) &&
+	b=$(tk-pull --root "$S" --name plain "tar:$TRASH/bb.tar") &&
+	tk-run --root "$S" --name keeper plain /bin/true &&
+	tk-rm --root "$S" --image --unused >removed &&
+	echo "$a" >expect && test_cmp expect removed &&
+	tk-ls --root "$S" --images -q >left &&
+	echo "$b" >expect && test_cmp expect left &&
+	test "$(ls "$S/layers" | wc -l)" = 1 &&
+	test_must_fail tk-rm --root "$S" --unused 2>err &&
+	test_grep "unused" err
+'
+
+test_done
