@@ -5,6 +5,9 @@ TOOLS  = tk tk-pull tk-run tk-ls tk-rm tk-stats tk-login
 LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
          lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o \
          lib/ref.o lib/http.o lib/auth.o lib/registry.o lib/registry-fetch.o
+# Detached containers (issue 5).
+TOOLS  += tk-logs tk-stop tk-inspect
+LIBOBJ += lib/monitor.o lib/logs.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
          helper/util.o helper/seccomp.o helper/cgroup.o
 
@@ -17,8 +20,11 @@ LIBS_tk-run  = -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 LIBS_tk-ls   = -ljansson
 LIBS_tk-rm   = -ljansson
 LIBS_tk-stats = -ljansson
+LIBS_tk-logs = -ljansson
+LIBS_tk-stop = -ljansson
+LIBS_tk-inspect = -ljansson
 
-all: $(addprefix bin/,$(TOOLS)) helper/tk-helper
+all: $(addprefix bin/,$(TOOLS)) helper/tk-helper bin/tk-monitor
 
 lib/libtk.a: $(LIBOBJ)
 	$(AR) rcs $@ $^
@@ -31,6 +37,11 @@ bin/%.o: bin/%.c lib/*.h helper/protocol.h
 
 bin/%: bin/%.o lib/libtk.a
 	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(LIBS_$*)
+
+# The monitor of detached containers: libc only, static, small (its RSS
+# is per running container).
+bin/tk-monitor: bin/tk-monitor.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -static -o $@ $<
 
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
 helper/%.o: helper/%.c helper/*.h
@@ -54,6 +65,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/sudoers.d
 	install -m 0755 $(addprefix bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 0755 helper/tk-helper $(DESTDIR)$(LIBEXECDIR)/tk-helper
+	install -m 0755 bin/tk-monitor $(DESTDIR)$(LIBEXECDIR)/tk-monitor
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
@@ -72,6 +84,7 @@ setuid:
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(LIBEXECDIR)/tk-helper
+	rm -f $(DESTDIR)$(LIBEXECDIR)/tk-monitor
 	rm -f $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
 	cd man && for m in *.[178]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 
@@ -92,7 +105,8 @@ bench: all
 
 clean:
 	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
-		tools/mkseccomp helper/seccomp-bpf.h
+		tools/mkseccomp helper/seccomp-bpf.h \
+		bin/tk-monitor
 
 .PHONY: all install setuid uninstall quickstart check bench clean helper-flags
 .SECONDARY:

@@ -14,7 +14,7 @@ HARDEN    = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protectio
 HLDFLAGS  = -pie -Wl,-z,relro,-z,now
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ihelper \
             -DTK_HELPER_PATH='"$(LIBEXECDIR)/tk-helper"' \
-            -DTK_BINDIR='"$(BINDIR)"' -DTK_SYSCONFDIR='"$(SYSCONFDIR)"'
+            -DTK_BINDIR='"$(BINDIR)"' -DTK_LIBEXECDIR='"$(LIBEXECDIR)"' -DTK_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer

@@ -1,5 +1,6 @@
 /*
- * tk-run: create a container from an image and run it in the foreground.
+ * tk-run: create a container from an image and run it, in the foreground
+ * or (-d) detached under tk-monitor.
  *
  * The story: resolve the image, work out the command, environment, user
  * and working directory from its config and our flags, create the
@@ -18,6 +19,7 @@
 #include "helper.h"
 #include "image.h"
 #include "cgroup-spec.h"
+#include "monitor.h"
 #include "protocol.h"
 #include "store.h"
 #include "util.h"
@@ -27,6 +29,8 @@ static const char usage_text[] =
 	"Usage: tk-run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
 	"Create a container from IMAGE and run COMMAND in it, in the foreground.\n"
 	"\n"
+	"  -d, --detach          run in the background, print the container's ID\n"
+	"      --log-size SIZE   with -d: rotate the log at SIZE bytes (k, m; default 8m)\n"
 	"  --rm                  remove the container when it exits\n"
 	"  --name NAME           name the container\n"
 	"  -e, --env KEY=VALUE   set an environment variable (KEY alone: take it from here)\n"
@@ -170,6 +174,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "log-size", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
@@ -192,14 +198,15 @@ main(int argc, char **argv)
 	struct tk_err err;
 	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
-	bool rm = false, entry_set = false;
+	bool rm = false, entry_set = false, detach = false;
+	long long log_size = 0;
 	char home[256], hostbuf[16], qbuf[96];
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
 	int opt, n;
 
 	tk_prog = "tk-run";
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+e:w:u:h:m:", allopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+de:w:u:h:m:", allopts, NULL)) != -1) {
 		if (opt == 'm')
 			opt = LIMIT_OPT_BASE;   /* -m: --memory-max */
 		if (opt >= LIMIT_OPT_BASE && opt < LIMIT_OPT_END) {
@@ -208,6 +215,21 @@ main(int argc, char **argv)
 		}
 		switch (opt) {
 		case 'R': rm = true; break;
+		case 'd': detach = true; break;
+		case 'L': {
+			char *end;
+			errno = 0;
+			log_size = strtoll(optarg, &end, 10);
+			if (*end == 'k' || *end == 'K')
+				log_size <<= 10, end++;
+			else if (*end == 'm' || *end == 'M')
+				log_size <<= 20, end++;
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' ||
+			    log_size < 4096 || log_size > (1LL << 40))
+				tk_die(125, "bad --log-size '%s': bytes, k or m, from 4k",
+				       tk_quote(optarg, qbuf, sizeof(qbuf)));
+			break;
+		}
 		case 'n':
 			if (!tk_valid_name(optarg))
 				tk_die(125, "bad name '%s': use [a-z0-9][a-z0-9_.-]*, at most 64 characters",
@@ -329,6 +351,8 @@ main(int argc, char **argv)
 	hargv[n++] = "run";
 	if (rm)
 		hargv[n++] = "--rm";
+	if (detach)
+		hargv[n++] = "--notify";
 	if (c.userns_host) {
 		hargv[n++] = "--userns";
 		hargv[n++] = "host";
@@ -372,6 +396,17 @@ main(int argc, char **argv)
 		/* Root runs the helper as itself, never as a sudo caller. */
 		unsetenv("SUDO_UID");
 		unsetenv("SUDO_GID");
+	}
+	if (detach) {
+		int r = monitor_start(&st, c.id, hargv, log_size, &err);
+		if (r < 0) {
+			tk_warn("%s", err.msg);
+			container_delete(&st, &c, NULL);
+			return 125;
+		}
+		if (r == 0 && (puts(c.id) == EOF || fflush(stdout) != 0))
+			tk_die(125, "write error: %s", strerror(errno));
+		return r;
 	}
 	execvp(hargv[0], (char *const *)hargv);
 	tk_warn("cannot run %s: %s", hargv[0], strerror(errno));

@@ -35,6 +35,7 @@ extern struct caller caller;
 extern bool privileged;   /* SECURITY.md 9: tracked, never asked of geteuid() */
 
 /* util.c */
+extern int die_notify_fd;   /* run --notify, in G: die() writes a byte there */
 _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void die_errno(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Authorization and path failures: a generic message to the caller, the

@@ -27,11 +27,12 @@ struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	bool store_fd;   /* keeps TK_STORE_FD open */
+	bool notify_fd;  /* keeps TK_NOTIFY_FD open too (the verb checks it) */
 };
 
 static const struct verb verbs[] = {
-	{ "run", verb_run, true },
-	{ "idmap", verb_idmap, false },
+	{ "run", verb_run, true, true },
+	{ "idmap", verb_idmap, false, false },
 };
 
 /* Reopen fds 0-2 on /dev/null when they are closed, so nothing we open
@@ -89,7 +90,8 @@ main(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
 			v = &verbs[i];
-	if (close_range(v && v->store_fd ? TK_STORE_FD + 1 : 3, ~0U, 0) < 0)
+	if (close_range(v && v->notify_fd ? TK_NOTIFY_FD + 1 :
+			v && v->store_fd ? TK_STORE_FD + 1 : 3, ~0U, 0) < 0)
 		_exit(TK_EXIT_FAIL);
 
 	/* SECURITY.md 7: read the two variables sudo mode needs, then drop

@@ -3,8 +3,8 @@
  * fixed descriptors, limits and exit codes. The only header the helper
  * shares with lib/ (STYLE.md).
  *
- *   tk-helper run [--rm] [--userns host] [--net none|host] [--seccomp unconfined]
- *                 [--hostname NAME]
+ *   tk-helper run [--rm] [--notify] [--userns host] [--net none|host]
+ *                 [--seccomp unconfined] [--hostname NAME]
  *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
  *                 [LIMIT VALUE]... --layer HEX... ID -- ARGV...
  *       LIMIT: --memory-max --memory-high --memory-min --memory-low
@@ -15,6 +15,11 @@
  *       fd TK_STORE_FD: the caller's store root, opened by the caller.
  *       Runs container ID of that store in new namespaces and returns the
  *       payload's status. Layers are given bottom first.
+ *       --notify: fd TK_NOTIFY_FD is a unix socket of the caller's. One
+ *       byte is sent on it: TK_NOTIFY_READY once the container's record
+ *       is written and its payload executed, TK_NOTIFY_FAILED if it
+ *       could not be started (the reason on stderr). EOF without a byte
+ *       is a failure too. The container never holds the socket.
  *
  *   tk-helper idmap PID
  *       Writes the caller's id mapping (own id plus /etc/subuid and
@@ -28,6 +33,9 @@
 #include <string.h>
 
 #define TK_STORE_FD 3
+#define TK_NOTIFY_FD 4
+#define TK_NOTIFY_READY 'R'
+#define TK_NOTIFY_FAILED 'E'
 
 /* Exit codes, as Docker and Podman use them. */
 #define TK_EXIT_FAIL 125    /* tk itself failed */

@@ -49,7 +49,7 @@ static const int default_caps[] = {
 };
 
 struct run_opts {
-	bool rm, userns_host, net_host, unconfined;
+	bool rm, userns_host, net_host, unconfined, notify;
 	const char *hostname, *workdir, *id;
 	bool have_user;
 	uint32_t uid, gid;
@@ -85,6 +85,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			if (o->rm)
 				usage("duplicate --rm");
 			o->rm = true;
+			continue;
+		}
+		if (!strcmp(a, "--notify")) {
+			if (o->notify)
+				usage("duplicate --notify");
+			o->notify = true;
 			continue;
 		}
 		if (!v)
@@ -163,6 +169,50 @@ check_store_fd(void)
 		die(TK_EXIT_FAIL, "run: fd %d is not the store directory", TK_STORE_FD);
 	if (st.st_uid != caller.uid || (st.st_mode & 022))
 		die_denied("run: store fd not owned by the caller or writable by others");
+}
+
+/* --notify: fd TK_NOTIFY_FD must be a unix socket. We only ever send
+ * one byte on it, so the caller's end is all it can reach; anything else
+ * there is closed, so no stray descriptor of the caller's stays open. */
+static void
+check_notify_fd(bool notify)
+{
+	struct stat st;
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	if (!notify) {
+		close(TK_NOTIFY_FD);
+		return;
+	}
+	if (fstat(TK_NOTIFY_FD, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(TK_NOTIFY_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    domain != AF_UNIX)
+		die(TK_EXIT_FAIL, "run: --notify needs a unix socket on fd %d", TK_NOTIFY_FD);
+	if (fcntl(TK_NOTIFY_FD, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno(TK_EXIT_FAIL, "run: notify fd");
+}
+
+/*
+ * In the parent, after the record is written and privileges are gone:
+ * G holds the write end of a close-on-exec pipe and writes a byte into it
+ * only from die(). EOF alone means G executed the payload. Tell the
+ * caller which. The parent, not G, tells the caller, because in sudo mode
+ * sudo holds copies of our descriptors: the caller could never see EOF.
+ * A caller that went away is no reason to fail.
+ */
+static void
+notify_caller(int execfd)
+{
+	char b = 0;
+	ssize_t n;
+
+	while ((n = read(execfd, &b, 1)) < 0 && errno == EINTR)
+		;
+	close(execfd);
+	b = n == 0 ? TK_NOTIFY_READY : TK_NOTIFY_FAILED;
+	(void)!send(TK_NOTIFY_FD, &b, 1, MSG_NOSIGNAL);
+	close(TK_NOTIFY_FD);
 }
 
 static int
@@ -437,6 +487,7 @@ struct child_ctx {
 	struct rootfs_spec *spec;
 	const struct idmap *map;
 	int go;          /* read end: one byte once the maps are written */
+	int execfd;      /* --notify: write end, close-on-exec; -1 otherwise */
 };
 
 static _Noreturn void
@@ -451,6 +502,7 @@ child_main(struct child_ctx *c)
 	if (read(c->go, &go, 1) != 1)
 		_exit(TK_EXIT_FAIL);
 	close(c->go);
+	die_notify_fd = c->execfd;   /* from here on, die() tells the parent */
 	if (c->spec->userns) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			die_errno(TK_EXIT_FAIL, "cannot become root of the user namespace");
@@ -470,7 +522,14 @@ child_main(struct child_ctx *c)
 	 * cannot push input into the caller's (TIOCSTI, CVE-2017-5226). */
 	if (setsid() < 0)
 		die_errno(TK_EXIT_FAIL, "cannot start a session");
-	if (close_range(3, ~0U, 0) < 0)
+	/* Every descriptor goes but the close-on-exec pipe of --notify,
+	 * moved to 3 (the store's place: the root filesystem is built). */
+	if (c->execfd >= 0) {
+		if (dup3(c->execfd, 3, O_CLOEXEC) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot move descriptors");
+		die_notify_fd = 3;
+	}
+	if (close_range(c->execfd >= 0 ? 4 : 3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
 	drop_to_payload(o, !c->spec->userns || c->map->subgid);
 	/* A change of effective uid clears the parent-death signal: set it
@@ -588,7 +647,7 @@ verb_run(int argc, char **argv)
 	static struct rootfs_spec spec;
 	struct idmap map;
 	struct child_ctx c;
-	int gopipe[2], recdir, ctsfd, ctfd, nsfd = -1, st, status;
+	int gopipe[2], execpipe[2] = { -1, -1 }, recdir, ctsfd, ctfd, nsfd = -1, st, status;
 	char procpath[32], go = 1;
 	sigset_t fwd;
 	pid_t pid;
@@ -599,6 +658,7 @@ verb_run(int argc, char **argv)
 	if (!o.have_user)
 		o.uid = o.gid = 0;
 	check_store_fd();
+	check_notify_fd(o.notify);
 
 	/* Phase 1: everything in the caller's store is reached with the
 	 * caller's file credentials, beneath the store, no symlinks. The
@@ -633,7 +693,7 @@ verb_run(int argc, char **argv)
 	policy_idmap(&map);
 	cgroup_setup(&o.limits, o.id, recdir, record_alive);
 
-	if (pipe2(gopipe, O_CLOEXEC) < 0)
+	if (pipe2(gopipe, O_CLOEXEC) < 0 || (o.notify && pipe2(execpipe, O_CLOEXEC) < 0))
 		die_errno(TK_EXIT_FAIL, "cannot create pipe");
 	sigemptyset(&fwd);
 	for (int s = 1; s < NSIG; s++)
@@ -657,7 +717,11 @@ verb_run(int argc, char **argv)
 	if (pid == 0) {
 		close(gopipe[1]);
 		close(recdir);
-		c = (struct child_ctx){ &o, &spec, &map, gopipe[0] };
+		if (o.notify) {
+			close(execpipe[0]);
+			close(TK_NOTIFY_FD);
+		}
+		c = (struct child_ctx){ &o, &spec, &map, gopipe[0], execpipe[1] };
 		child_main(&c);
 	}
 	if (spec.userns && (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0))
@@ -665,6 +729,8 @@ verb_run(int argc, char **argv)
 	if (pid < 0)
 		die_errno(TK_EXIT_FAIL, "cannot create the container's namespaces");
 	close(gopipe[0]);
+	if (o.notify)
+		close(execpipe[1]);
 
 	/* Phase 3. */
 	if (spec.userns) {
@@ -689,6 +755,8 @@ verb_run(int argc, char **argv)
 	close(recdir);
 	cgroup_start_reaper();
 	drop_privileges_for_good();
+	if (o.notify)
+		notify_caller(execpipe[0]);
 
 	for (;;) {
 		siginfo_t si;

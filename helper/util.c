@@ -13,6 +13,19 @@
 
 #include "helper.h"
 
+int die_notify_fd = -1;
+
+/* run --notify, in G: a failure is told to the parent through a
+ * close-on-exec pipe, whose EOF alone means the payload was executed. */
+static void
+notify_failure(void)
+{
+	char b = TK_NOTIFY_FAILED;
+
+	if (die_notify_fd >= 0)
+		(void)!write(die_notify_fd, &b, 1);
+}
+
 static void
 vmsg(int errnum, const char *fmt, va_list ap)
 {
@@ -42,6 +55,7 @@ die(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(0, fmt, ap);
 	va_end(ap);
+	notify_failure();
 	_exit(status);
 }
 
@@ -54,6 +68,7 @@ die_errno(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(e, fmt, ap);
 	va_end(ap);
+	notify_failure();
 	_exit(status);
 }
 

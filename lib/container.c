@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "protocol.h"
+#include "monitor.h"
 #include "userns.h"
 #include "util.h"
 #include "banned.h"
@@ -302,7 +303,14 @@ record_pid(const char *id, long long *started)
 	if (r <= 0)
 		return -1;
 	stat[r] = 0;
-	return tk_stat_starttime(stat) == want ? pid : -1;
+	if (tk_stat_starttime(stat) != want)
+		return -1;
+	/* A zombie has ended: its parent was killed and whoever inherited
+	 * it has not reaped it yet. */
+	const char *st = strrchr(stat, ')');
+	if (st && (st[2] == 'Z' || st[2] == 'X'))
+		return -1;
+	return pid;
 }
 
 /* Running: the helper's record names a live process. Otherwise the exit
@@ -325,8 +333,13 @@ state_at(int dfd, struct tk_container *c)
 	c->state = c->pid < 0 ? TK_EXITED : TK_CREATED;
 	c->pid = 0;
 	fd = openat(dfd, TK_CT_EXIT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		/* No record and no status, but a detached run did start: the
+		 * record went with a reboot. */
+		if (c->state == TK_CREATED && mtime_at(dfd, TK_CT_STARTED))
+			c->state = TK_EXITED;
 		return;
+	}
 	r = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	c->state = TK_EXITED;
@@ -387,6 +400,43 @@ container_command(const struct tk_container *c)
 		strncat(s, c->argv[i], len - strlen(s) - 1);
 	}
 	return s;
+}
+
+int
+container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
+{
+	pid_t pid = record_pid(c->id, NULL);
+	int fd;
+
+	*pidfd = -1;
+	if (pid <= 0)
+		return 0;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? 0 : tk_err_errno(err, "cannot reach container '%.12s'", c->id);
+	/* The pidfd pins the process; check it is still the recorded one. */
+	if (record_pid(c->id, NULL) != pid) {
+		close(fd);
+		return 0;
+	}
+	*pidfd = fd;
+	return 0;
+}
+
+int
+container_wait_finished(struct tk_store *st, const struct tk_container *c)
+{
+	char path[128];
+	cleanup_close int dfd = -1;
+
+	snprintf(path, sizeof(path), "containers/%s", c->id);
+	dfd = openat(st->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	while (flock(dfd, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
 }
 
 int

@@ -50,6 +50,12 @@ void container_state(struct tk_store *st, struct tk_container *c);
 /* Signal pid 1 of a running container, pinned by pidfd and checked
  * against the record; with wait, until it is gone. */
 int container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err);
+/* A pidfd of pid 1 of a running container, pinned and checked against
+ * the record, in *pidfd; -1 there when it is not running. */
+int container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err);
+/* Wait until the helper that ran the container has finished with it (its
+ * exit status written): it holds a lock on the directory until then. */
+int container_wait_finished(struct tk_store *st, const struct tk_container *c);
 /* Remove a container that is not running. */
 int container_delete(struct tk_store *st, struct tk_container *c, struct tk_err *err);
 void container_free(struct tk_container *c);

@@ -31,12 +31,12 @@ helper_argv(const char **argv)
 	int n = 0;
 
 	/* Not setuid and not root: sudo mode. -C keeps the store fd (fd 3)
-	 * open through sudo; sudoers.d/tk allows that for the helper only. */
+	 * and the notify socket (fd 4) open through sudo; sudoers.d/tk allows that for the helper only. */
 	if (getuid() != 0 && stat(path, &st) == 0 && !(st.st_mode & S_ISUID)) {
 		argv[n++] = "sudo";
 		argv[n++] = "-n";
 		argv[n++] = "-C";
-		argv[n++] = "4";
+		argv[n++] = "5";
 	}
 	argv[n++] = path;
 	return n;

@@ -6,7 +6,7 @@
 /* $TK_HELPER, else the installed path. */
 const char *helper_path(void);
 /* The argv prefix that runs the helper: {path} when it is setuid or the
- * caller is root, else {"sudo", "-n", "-C", "4", path} (sudo mode, see
+ * caller is root, else {"sudo", "-n", "-C", "5", path} (sudo mode, see
  * sudoers.d/tk). Returns the number of entries written to argv (max 6). */
 int helper_argv(const char **argv);
 /* Run `helper idmap PID` and wait: 0 when it succeeded. */

@@ -40,6 +40,17 @@ test_expect_success 'the container store fd reaches the helper through sudo -C' 
 	tk_as sue tk-rm kept
 '
 
+test_expect_success 'tk-run -d through sudo: the notify socket passes sudo -C' '
+	tk_as sue tk-run -d --name bg bb /bin/sh -c "echo via-sudo; sleep 1000" >id &&
+	is_hex64 "$(cat id)" &&
+	tk_as sue tk-stop -t 0 bg &&
+	tk_as sue tk-logs bg >out &&
+	test_grep -x via-sudo out &&
+	test_status 127 tk_as sue tk-run -d bb no-such-command 2>err &&
+	test_grep no-such-command err &&
+	tk_as sue sh -c "tk-ls -aq | tk-rm -" >/dev/null
+'
+
 test_expect_success 'a non-member cannot use the sudo rule' '
 	test_must_fail tk_as nemo tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >out 2>err &&
 	test_grep "tk-helper could not map" err &&
