@@ -66,14 +66,30 @@ open_log(void)
 	return 0;
 }
 
+/* log becomes log.1 and a new log starts, without a moment in which
+ * there is no log (a reader would take that for a container that has
+ * none): link the old one to log.1, then rename a new one over log. */
 static void
 rotate(void)
 {
-	if (renameat(CTDIR_FD, "log", CTDIR_FD, "log.1") < 0)
+	int fd;
+
+	unlinkat(CTDIR_FD, "log.1", 0);
+	unlinkat(CTDIR_FD, "log.new", 0);
+	if (linkat(CTDIR_FD, "log", CTDIR_FD, "log.1", 0) < 0)
 		return;   /* keep appending: better too long than lost */
+	fd = openat(CTDIR_FD, "log.new", O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (renameat(CTDIR_FD, "log.new", CTDIR_FD, "log") < 0) {
+		close(fd);
+		unlinkat(CTDIR_FD, "log.new", 0);
+		return;
+	}
 	close(log_fd);
-	if (open_log() < 0)
-		log_fd = -1;
+	log_fd = fd;
+	log_size = 0;
 }
 
 static void
