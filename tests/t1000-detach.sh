@@ -5,6 +5,9 @@ test_description='tk-run -d, tk-monitor, tk-logs, tk-stop, tk-inspect: detached 
 test_have_prereq ROOT || test_skip_all "needs root (installs a setuid helper to run containers)"
 test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-static)"
 
+# A payload is told to stop only once its trap is set: a signal it has no
+# handler for yet is dropped (it is pid 1), so each waits for "ready".
+
 # state_of REF: .state.status of tk-inspect.
 state_of() {
 	tk-inspect -c "$1" | jq -r .state.status
@@ -88,7 +91,8 @@ test_expect_success 'the log is rotated at --log-size; tk-logs reads both files'
 '
 
 test_expect_success JQ 'tk-stop: a payload that handles SIGTERM exits by its handler' '
-	id=$(tk-run -d "$IMG" sh -c "trap \"echo bye; exit 3\" TERM; sleep 1000 & wait") &&
+	id=$(tk-run -d "$IMG" sh -c "trap \"echo bye; exit 3\" TERM; echo ready; sleep 1000 & wait") &&
+	test_wait_until 20 "tk-logs $id | grep -q ready" &&
 	tk-stop "$id" >out &&
 	echo "$id" >expect &&
 	test_cmp expect out &&
@@ -106,7 +110,8 @@ test_expect_success JQ 'tk-stop: a payload that ignores SIGTERM ends by SIGKILL 
 '
 
 test_expect_success JQ 'tk-stop -s picks the signal; stopping a stopped container is fine' '
-	id=$(tk-run -d "$IMG" sh -c "trap \"exit 5\" USR1; sleep 1000 & wait") &&
+	id=$(tk-run -d "$IMG" sh -c "trap \"exit 5\" USR1; echo ready; sleep 1000 & wait") &&
+	test_wait_until 20 "tk-logs $id | grep -q ready" &&
 	tk-stop -s SIGUSR1 "$id" &&
 	test "$(tk-inspect -c "$id" | jq -r .state.exit_code)" = 5 &&
 	tk-stop "$id" >out &&
