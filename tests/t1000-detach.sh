@@ -175,7 +175,8 @@ test_expect_success JQ 'a SIGKILLed foreground tk-run: nothing left running, tk-
 	test_wait_until 20 "test \"\$(tk-inspect -c fg 2>/dev/null | jq -r .state.status)\" = running" &&
 	kill -9 "$fg_pid" &&
 	test_wait_until 20 "! pgrep -f -- $m" &&
-	test "$(state_of fg)" = exited &&
+	# pgrep loses a process as it exits, a moment before it is a zombie
+	test_wait_until 20 "test \"\$(tk-inspect -c fg | jq -r .state.status)\" = exited" &&
 	tk-ls -q >running &&
 	test_grep -v "$(tk-inspect -c fg | jq -r .id)" running
 '
