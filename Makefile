@@ -6,10 +6,10 @@ LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o
          lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o \
          lib/ref.o lib/http.o lib/auth.o lib/registry.o lib/registry-fetch.o
 # Detached containers (issue 5).
-TOOLS  += tk-logs tk-stop tk-inspect
-LIBOBJ += lib/monitor.o lib/logs.o
+TOOLS  += tk-logs tk-stop tk-inspect tk-exec
+LIBOBJ += lib/monitor.o lib/logs.o lib/user.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
-         helper/util.o helper/seccomp.o helper/cgroup.o
+         helper/util.o helper/seccomp.o helper/cgroup.o helper/exec.o
 
 # Only the tools that need a library link it (STYLE.md).
 LIBS_tk      =
@@ -23,6 +23,7 @@ LIBS_tk-stats = -ljansson
 LIBS_tk-logs = -ljansson
 LIBS_tk-stop = -ljansson
 LIBS_tk-inspect = -ljansson
+LIBS_tk-exec = -ljansson
 
 all: $(addprefix bin/,$(TOOLS)) helper/tk-helper bin/tk-monitor
 

@@ -23,6 +23,7 @@ static const char usage_text[] =
 	"  ls, ps    list containers (tk-ls)\n"
 	"  images    list images (tk-ls --images)\n"
 	"  rm        remove containers (tk-rm)\n"
+	"  exec      run a command in a running container (tk-exec)\n"
 	"  logs      print a detached container's output (tk-logs)\n"
 	"  stop      stop containers (tk-stop)\n"
 	"  inspect   a container's configuration and state as JSON (tk-inspect)\n"

@@ -61,6 +61,17 @@ int verb_idmap(int argc, char **argv);
 
 /* run.c */
 int verb_run(int argc, char **argv);
+/* Shared with exec.c. */
+int open_record_dir(void);   /* /run/tk/<caller uid>, root-owned */
+unsigned long long proc_starttime(pid_t pid);
+int status_of(int wstatus);
+void drop_privileges_for_good(void);
+/* SECURITY.md 26: caps, groups, ids, no_new_privs; verified. */
+void drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups);
+_Noreturn void exec_payload(char **argv, char **env);
+
+/* exec.c */
+int verb_exec(int argc, char **argv);
 
 /* mount.c */
 struct rootfs_spec {

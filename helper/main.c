@@ -33,6 +33,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "run", verb_run, true, true },
 	{ "idmap", verb_idmap, false, false },
+	{ "exec", verb_exec, false, false },
 };
 
 /* Reopen fds 0-2 on /dev/null when they are closed, so nothing we open
@@ -65,7 +66,7 @@ reset_signals(void)
 static _Noreturn void
 usage(void)
 {
-	die(2, "usage: tk-helper run ... | idmap PID (not for direct use; see tk-helper(8))");
+	die(2, "usage: tk-helper run ... | exec ... | idmap PID (not for direct use; see tk-helper(8))");
 }
 
 int

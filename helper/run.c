@@ -227,7 +227,7 @@ open_dir_as_caller(int dirfd, const char *name)
 
 /* /run/tk/<uid>: root-owned, made by us; a symlink or a foreign owner at
  * any level is refused. */
-static int
+int
 open_record_dir(void)
 {
 	char uidbuf[16];
@@ -255,7 +255,7 @@ open_record_dir(void)
 
 /* Start time of a process in clock ticks since boot (field 22 of stat);
  * 0 when it is gone. */
-static unsigned long long
+unsigned long long
 proc_starttime(pid_t pid)
 {
 	char path[32], buf[1024];
@@ -389,8 +389,8 @@ make_workdir(const char *dir)
  * SECURITY.md 26, in order: bounding set and ambient caps, groups, gid,
  * uid, capabilities, no_new_privs; then verify.
  */
-static void
-drop_to_payload(const struct run_opts *o, bool can_setgroups)
+void
+drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
@@ -410,11 +410,11 @@ drop_to_payload(const struct run_opts *o, bool can_setgroups)
 		die_errno(TK_EXIT_FAIL, "cannot clear ambient capabilities");
 	if (can_setgroups && setgroups(0, NULL) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot set groups");
-	if (setresgid(o->gid, o->gid, o->gid) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set gid %u", o->gid);
-	if (setresuid(o->uid, o->uid, o->uid) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set uid %u", o->uid);
-	if (o->uid == 0)
+	if (setresgid(gid, gid, gid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set gid %u", gid);
+	if (setresuid(uid, uid, uid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set uid %u", uid);
+	if (uid == 0)
 		for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
 			want |= 1ULL << default_caps[i];
 	memset(data, 0, sizeof(data));
@@ -424,7 +424,7 @@ drop_to_payload(const struct run_opts *o, bool can_setgroups)
 		die_errno(TK_EXIT_FAIL, "cannot set capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot set no_new_privs");
-	if (getresuid(&r, &e, &s) < 0 || r != o->uid || e != o->uid || s != o->uid)
+	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid)
 		die(TK_EXIT_FAIL, "uid drop did not hold");
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data) < 0 ||
@@ -444,7 +444,7 @@ env_get(char **env, const char *key)
 }
 
 /* execvpe with the container's PATH; exits 126 or 127 as Docker does. */
-static _Noreturn void
+_Noreturn void
 exec_payload(char **argv, char **env)
 {
 	const char *path, *p;
@@ -531,7 +531,7 @@ child_main(struct child_ctx *c)
 	}
 	if (close_range(c->execfd >= 0 ? 4 : 3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
-	drop_to_payload(o, !c->spec->userns || c->map->subgid);
+	drop_to_payload(o->uid, o->gid, !c->spec->userns || c->map->subgid);
 	/* A change of effective uid clears the parent-death signal: set it
 	 * again, so the container dies with tk-run. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -548,7 +548,7 @@ child_main(struct child_ctx *c)
 	exec_payload(o->argv, (char **)o->env);
 }
 
-static int
+int
 status_of(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -627,7 +627,7 @@ remove_container(int nsfd, int ctsfd, const char *id, bool userns)
 		fprintf(stderr, "tk-helper: warning: could not remove container %s\n", id);
 }
 
-static void
+void
 drop_privileges_for_good(void)
 {
 	uid_t r, e, s;

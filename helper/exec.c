@@ -1,0 +1,298 @@
+/*
+ * The exec verb: run a command in a running container of the caller's.
+ *
+ *  1. root: parse and validate argv; read the root-owned record
+ *     /run/tk/<caller uid>/<id> (the directory is the caller's, so a
+ *     record there names the caller's container; "not running", "not
+ *     yours" and "no such container" are one message, SECURITY.md 14);
+ *     pin the recorded pid with a pidfd and check its start time again
+ *     once pinned, so a reused pid never passes; check that its user
+ *     namespace is owned by the caller. This is where the container's
+ *     cgroup will be joined, while we are still root (planned: tk has no
+ *     per-container cgroups yet).
+ *  2. Drop every privilege for good. From here the kernel decides with
+ *     the caller's own credentials whether we may join: the caller owns
+ *     the container's user namespace, so it may; it could not join
+ *     anyone else's whatever a record said.
+ *  3. Close every descriptor but the pidfd and stdio (SECURITY.md 27, runc
+ *     CVE-2024-21626), then setns(pidfd) into the user, mount, pid, uts,
+ *     ipc, net and cgroup namespaces in one call.
+ *  4. fork (a pid namespace applies to children). The child starts a new
+ *     session (no controlling terminal: no TIOCSTI into the caller's),
+ *     changes to the working directory and checks it with getcwd, drops
+ *     to the payload's ids and capabilities as run does, seccomp, exec.
+ *     The parent forwards signals, waits, and exits with the status.
+ *
+ * Both stay non-dumpable until the exec, so nothing in the container can
+ * reach their memory, descriptors or /proc/<pid>/exe (CVE-2019-5736); the
+ * parent never enters the container's pid namespace at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#define MAX_ENV 1024
+#define PIDFD 3
+
+struct exec_opts {
+	bool unconfined, have_user;
+	const char *workdir, *id;
+	uint32_t uid, gid;
+	char *env[MAX_ENV + 1];
+	int nenv;
+	char **argv;
+};
+
+static _Noreturn void
+usage(const char *what)
+{
+	die(2, "exec: %s", what);
+}
+
+static void
+parse_args(int argc, char **argv, struct exec_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!v)
+			usage("missing value or container id");
+		if (!strcmp(a, "--seccomp")) {
+			if (o->unconfined || strcmp(v, "unconfined"))
+				usage("--seccomp takes 'unconfined', once");
+			o->unconfined = true;
+		} else if (!strcmp(a, "--user")) {
+			char buf[32], *colon;
+			if (o->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
+				usage("bad or duplicate --user");
+			memcpy(buf, v, strlen(v) + 1);
+			colon = strchr(buf, ':');
+			if (colon)
+				*colon = 0;
+			if (!parse_u32(buf, UINT32_MAX - 2, &o->uid) ||
+			    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &o->gid))
+				usage("--user takes UID[:GID], decimal");
+			o->have_user = true;
+		} else if (!strcmp(a, "--workdir")) {
+			if (o->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
+				usage("--workdir takes one absolute path");
+			o->workdir = v;
+		} else if (!strcmp(a, "--env")) {
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v || o->nenv >= MAX_ENV)
+				usage("--env takes KEY=VALUE");
+			o->env[o->nenv++] = (char *)v;
+		} else if (a[0] == '-') {
+			usage("unknown option");
+		} else {
+			if (o->id)
+				usage("one container id");
+			if (!tk_valid_id(a))
+				usage("bad container id");
+			o->id = a;
+			continue;
+		}
+		i++;
+	}
+	if (!o->id || i >= argc)
+		usage("usage: exec [options] ID -- ARGV...");
+	o->argv = argv + i;
+}
+
+static _Noreturn void
+not_running(const char *id)
+{
+	die(TK_EXIT_FAIL, "container %s is not running", id);
+}
+
+/* The record's pid, pinned: a pidfd of the process whose start time is
+ * the recorded one, checked after the pidfd was taken. */
+static int
+pin_container(const char *id, pid_t *pidp)
+{
+	char buf[64], path[64], st[1024];
+	unsigned long long want;
+	int dir = open_record_dir(), fd, pidfd, pid;
+	ssize_t n;
+
+	fd = openat(dir, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dir);
+	if (fd < 0)
+		not_running(id);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		not_running(id);
+	buf[n] = 0;
+	if (sscanf(buf, "%d %llu", &pid, &want) != 2 || pid <= 1)
+		not_running(id);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		not_running(id);
+	if (proc_starttime(pid) != want)
+		not_running(id);
+	/* Not a zombie: its namespaces would be gone. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, st, sizeof(st) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		not_running(id);
+	st[n] = 0;
+	const char *p = strrchr(st, ')');
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		not_running(id);
+	*pidp = pid;
+	return pidfd;
+}
+
+/* Whether the container has a user namespace of its own (not so only for
+ * root's --userns host), checked to be owned by the caller; and whether
+ * setgroups is allowed in it (SECURITY.md 25: not without a subgid range). */
+static bool
+container_userns(pid_t pid, bool *can_setgroups)
+{
+	char path[64], buf[16];
+	struct stat own, its;
+	int fd;
+	uid_t owner;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &its) < 0 || stat("/proc/self/ns/user", &own) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot read the container's user namespace");
+	*can_setgroups = true;
+	if (its.st_ino == own.st_ino && its.st_dev == own.st_dev) {
+		close(fd);
+		if (!caller.root)
+			die_denied("exec: container without a user namespace of its own");
+		return false;
+	}
+	if (ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 || owner != caller.uid)
+		die_denied("exec: user namespace of pid %d not owned by the caller", (int)pid);
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	*can_setgroups = n > 0 && !strncmp(buf, "allow", 5);
+	return true;
+}
+
+static _Noreturn void
+child_main(const struct exec_opts *o, bool can_setgroups)
+{
+	char cwd[4096];
+	sigset_t none;
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "exec: prctl");
+	if (setsid() < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (close_range(3, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	drop_to_payload(o->uid, o->gid, can_setgroups);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
+	if (chdir(o->workdir ? o->workdir : "/") < 0)
+		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'",
+			  o->workdir ? o->workdir : "/");
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		die(TK_EXIT_FAIL, "working directory is outside the container");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (!o->unconfined)
+		seccomp_install();
+	exec_payload(o->argv, (char **)o->env);
+}
+
+int
+verb_exec(int argc, char **argv)
+{
+	static struct exec_opts o;
+	int pidfd, st;
+	bool userns, can_setgroups;
+	unsigned long flags;
+	sigset_t fwd;
+	pid_t pid, child;
+
+	parse_args(argc, argv, &o);
+	if (!o.have_user)
+		o.uid = o.gid = 0;
+
+	/* Phase 1. */
+	pidfd = pin_container(o.id, &pid);
+	userns = container_userns(pid, &can_setgroups);
+	/* Seam for cgroups: join the container's cgroup here, as root,
+	 * with the pid pinned. */
+
+	/* Phase 2. */
+	drop_privileges_for_good();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "exec: prctl");
+
+	/* Phase 3. */
+	if (pidfd != PIDFD && dup3(pidfd, PIDFD, O_CLOEXEC) < 0)
+		die_errno(TK_EXIT_FAIL, "exec: cannot move descriptors");
+	if (close_range(PIDFD + 1, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "exec: cannot close descriptors");
+	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		CLONE_NEWCGROUP;
+	if (userns)
+		flags |= CLONE_NEWUSER;
+	if (setns(PIDFD, (int)flags) < 0) {
+		if (errno == ESRCH)
+			not_running(o.id);
+		die_errno(TK_EXIT_FAIL, "cannot join container %s", o.id);
+	}
+
+	/* Phase 4. */
+	sigemptyset(&fwd);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
+			sigaddset(&fwd, s);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	child = fork();
+	if (child < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a process in container %s", o.id);
+	if (child == 0)
+		child_main(&o, can_setgroups);
+	close(PIDFD);
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(&fwd, &si);
+		if (s < 0)
+			continue;
+		if (s == SIGCHLD) {
+			if (waitpid(child, &st, WNOHANG) == child)
+				break;
+			continue;
+		}
+		kill(child, s);
+	}
+	return status_of(st);
+}

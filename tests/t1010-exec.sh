@@ -1,0 +1,143 @@
+#!/bin/sh
+test_description='tk-exec: commands in a running container, through the helper'
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq ROOT || test_skip_all "needs root (installs a setuid helper to run containers)"
+test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-static)"
+
+test_expect_success 'setup: helper, image, a running container' '
+	tk_setup_helper &&
+	tk_busybox_image busybox &&
+	mounts_snapshot before &&
+	m=$(marker box) &&
+	test_atexit "kill_marker $m" &&
+	box=$(tk-run -d --name box -h boxhost "$IMG" sh -c "echo payload-was-here >/tmp/mark; sleep 1000; : $m") &&
+	test_wait_until 20 "tk-exec box test -f /tmp/mark"
+'
+
+test_expect_success 'exec joins every namespace of the container' '
+	tk-exec box sh -c "for n in user mnt pid uts ipc net cgroup; do
+		a=\$(readlink /proc/1/ns/\$n) && b=\$(readlink /proc/self/ns/\$n) &&
+		test \"\$a\" = \"\$b\" || { echo \"\$n: \$a != \$b\"; exit 1; }
+	done" &&
+	tk-exec box hostname >out &&
+	echo boxhost >expect &&
+	test_cmp expect out &&
+	tk-exec box cat /tmp/mark >out &&
+	echo payload-was-here >expect &&
+	test_cmp expect out &&
+	tk-exec box ps -o pid,args >ps &&
+	grep -q "^ *1 sh -c echo payload" ps
+'
+
+test_expect_success 'the status of the command comes back; 126 and 127' '
+	test_status 3 tk-exec box sh -c "exit 3" &&
+	test_status 127 tk-exec box no-such-command 2>err &&
+	test_grep no-such-command err &&
+	test_status 126 tk-exec box /etc/passwd 2>err
+'
+
+test_expect_success '-u, -w, -e; the container env is kept' '
+	tk-exec -u app -w /tmp -e X=1 box sh -c "id -u; id -g; pwd; echo \$X; echo \$PATH" >out &&
+	printf "1000\n1000\n/tmp\n1\n" >expect &&
+	head -n 4 out >got &&
+	test_cmp expect got &&
+	test_grep /usr/bin out &&
+	tk-exec -u 1234:55 box sh -c "id -u; id -g" >out &&
+	printf "1234\n55\n" >expect &&
+	test_cmp expect out &&
+	test_must_fail tk-exec -u nosuchuser box true 2>err &&
+	test_one_line_error err tk-exec
+'
+
+test_expect_success 'the working directory is checked' '
+	test_status 125 tk-exec -w /etc/passwd box true 2>err &&
+	test_grep -i "working directory" err &&
+	test_status 125 tk-exec -w relative box true 2>err
+'
+
+test_expect_success 'privileges as run: no_new_privs, seccomp, the podman set for root, none for others' '
+	tk-exec box cat /proc/self/status >st &&
+	grep -q "^NoNewPrivs:[[:space:]]*1" st &&
+	grep -q "^Seccomp:[[:space:]]*2" st &&
+	grep -q "^CapEff:[[:space:]]*00000000800405fb" st &&
+	tk-exec -u 1000 box cat /proc/self/status >st &&
+	grep -q "^CapEff:[[:space:]]*0000000000000000" st
+'
+
+test_expect_success 'no descriptor of the caller but 0-2 reaches the container' '
+	tk-exec box ls /proc/self/fd >fds 7</etc/hostname 8>/dev/null &&
+	test_grep -v -x 7 fds &&
+	test_grep -v -x 8 fds &&
+	test_grep -x 2 fds
+'
+
+test_expect_success 'the command has no controlling terminal: a session of its own' '
+	tk-exec box sh -c "read -r pid c s ppid pgrp sid rest </proc/self/stat; test \$sid = \$\$"
+'
+
+test_expect_success 'exec into a stopped container fails cleanly' '
+	tk-run -d --name stopped "$IMG" sleep 1000 >/dev/null &&
+	tk-stop -t 0 stopped >/dev/null &&
+	test_status 125 tk-exec stopped true 2>err &&
+	test_one_line_error err tk-exec &&
+	test_grep "not running" err &&
+	sid=$(tk-inspect -c stopped | jq -r .id) &&
+	test_status 125 "$TK_HELPER" exec "$sid" -- /bin/true 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "not running" err &&
+	other=$(echo "$sid" | tr 0-9a-f a-f0-9) &&
+	test_status 125 "$TK_HELPER" exec "$other" -- /bin/true 2>err2 &&
+	sed "s/$sid/ID/" err >e1 &&
+	sed "s/$other/ID/" err2 >e2 &&
+	test_cmp e1 e2
+'
+
+test_expect_success 'the helper refuses bad exec arguments' '
+	test_status 2 "$TK_HELPER" exec ../x -- true 2>err &&
+	test_status 2 "$TK_HELPER" exec --user -1 "$box" -- true 2>err &&
+	test_status 2 "$TK_HELPER" exec --nope "$box" -- true 2>err &&
+	test_status 2 "$TK_HELPER" exec "$box" 2>err &&
+	test_status 2 "$TK_HELPER" exec --workdir tmp "$box" -- true 2>err
+'
+
+test_expect_success 'a SIGKILLed tk-exec leaves nothing running in the container' '
+	m2=$(marker execkill) &&
+	test_atexit "kill_marker $m2" &&
+	{ tk-exec box sh -c "sleep 1000; : $m2" & ep=$!; } &&
+	test_wait_until 20 "pgrep -f -- $m2" &&
+	kill -9 "$ep" &&
+	test_wait_until 20 "! pgrep -f -- $m2" &&
+	tk-exec box ps -o args >ps &&
+	test_grep -v "$m2" ps
+'
+
+test_expect_success 'as a member of tk: exec into her own container' '
+	tk_add_user eve &&
+	tk_as eve tk-pull -q --name bb "tar:$TRASH/busybox.tar.gz" >/dev/null &&
+	tk_as eve tk-run -d --name mine bb sleep 1000 >id &&
+	eid=$(cat id) &&
+	tk_as eve tk-exec mine sh -c "id -u; cat /proc/self/uid_map" >out &&
+	test "$(head -n 1 out)" = 0 &&
+	awk -v u="$(tk_user_uid eve)" "\$1 == 0 && \$2 == u { f = 1 } END { exit !f }" out &&
+	test_status 5 tk_as eve tk-exec -u 1000 mine sh -c "exit 5"
+'
+
+test_expect_success 'another member cannot exec into it: the same answer as no container' '
+	tk_add_user fay &&
+	test_status 125 tk_as fay "$TK_HELPER" exec "$eid" -- /bin/true 2>err &&
+	test_grep "not running" err &&
+	test_status 125 tk_as fay "$TK_HELPER" exec "$(echo "$eid" | tr 0-9a-f a-f0-9)" -- /bin/true 2>err2 &&
+	sed "s/$eid/ID/" err >e1 &&
+	sed "s/$(echo "$eid" | tr 0-9a-f a-f0-9)/ID/" err2 >e2 &&
+	test_cmp e1 e2 &&
+	tk_as eve tk-rm -f mine >/dev/null
+'
+
+test_expect_success 'no leaks' '
+	tk-rm -f box stopped >/dev/null &&
+	test_wait_until 20 "! pgrep -f -- $m" &&
+	check_no_leaks before
+'
+
+test_done
