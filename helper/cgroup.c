@@ -801,3 +801,51 @@ cgroup_finish(void)
 	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
+
+/*
+ * exec: move the calling process into the cgroups of container ID, whose
+ * pid 1 (pinned by the caller) is PID: in each hierarchy, the cgroup
+ * /proc/PID/cgroup names, when it is tk's <parent>/<uid>/<id> for this
+ * caller and container and root's. Nothing in the container can have
+ * moved its pid 1 elsewhere (the cgroups are root's, SECURITY.md attack
+ * 24); a hierarchy where the container has no cgroup of its own is left
+ * alone, as run left it.
+ */
+void
+cgroup_join(const char *id, pid_t pid)
+{
+	char path[64], buf[4096], tail[96], *line, *save = NULL;
+	ssize_t n;
+
+	if (!detect_layout())
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	n = read_small(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0 || n == sizeof(buf) - 1)
+		die(TK_EXIT_FAIL, "cannot read the cgroups of container %s", id);
+	snprintf(tail, sizeof(tail), "/%u/%s", (unsigned)caller.uid, id);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *cg;
+		size_t len;
+		struct hier *h = NULL;
+		int ct;
+
+		if (!c2)
+			continue;
+		*c2 = 0;
+		cg = c2 + 1;
+		len = strlen(cg);
+		if (len <= strlen(tail) || strcmp(cg + len - strlen(tail), tail))
+			continue;   /* not a cgroup of tk's for this container */
+		for (int i = 0; i < nhiers && !h; i++)
+			if (v2 ? !strcmp(line, "0:") : ctrl_bits(c1 + 1) == hiers[i].ctrls)
+				h = &hiers[i];
+		if (!h)
+			continue;
+		walking_cpuset = false;
+		ct = walk(h->root, cg + 1, false);
+		check_ours(ct, id);
+		put(ct, "cgroup.procs", "%d", (int)getpid());
+		close(ct);
+	}
+}

@@ -7,9 +7,8 @@
  *     yours" and "no such container" are one message, SECURITY.md 14);
  *     pin the recorded pid with a pidfd and check its start time again
  *     once pinned, so a reused pid never passes; check that its user
- *     namespace is owned by the caller. This is where the container's
- *     cgroup will be joined, while we are still root (planned: tk has no
- *     per-container cgroups yet).
+ *     namespace is owned by the caller. Then join the container's
+ *     cgroups (cgroup.c), while still root.
  *  2. Drop every privilege for good. From here the kernel decides with
  *     the caller's own credentials whether we may join: the caller owns
  *     the container's user namespace, so it may; it could not join
@@ -247,8 +246,9 @@ verb_exec(int argc, char **argv)
 	/* Phase 1. */
 	pidfd = pin_container(o.id, &pid);
 	userns = container_userns(pid, &can_setgroups);
-	/* Seam for cgroups: join the container's cgroup here, as root,
-	 * with the pid pinned. */
+	/* Into the container's cgroups, as root, with the pid pinned: the
+	 * command counts against its limits. */
+	cgroup_join(o.id, pid);
 
 	/* Phase 2. */
 	drop_privileges_for_good();

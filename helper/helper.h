@@ -121,6 +121,7 @@ void cgroup_child_ns(void);        /* G: a cgroup namespace rooted at its cgroup
 void cgroup_start_reaper(void);    /* parent, root, just before the drop */
 bool cgroup_oom_killed(void);      /* parent, after G ended */
 void cgroup_finish(void);          /* parent: let the reaper remove the cgroup */
+void cgroup_join(const char *id, pid_t pid);  /* exec, root: into pinned PID's tk cgroups */
 /* Sizes for tk.conf: digits with an optional K, M, G or T (powers of 1024). */
 bool parse_size(const char *s, uint64_t *out);
 

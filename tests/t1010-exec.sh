@@ -30,6 +30,21 @@ test_expect_success 'exec joins every namespace of the container' '
 	grep -q "^ *1 sh -c echo payload" ps
 '
 
+test_expect_success 'exec joins the container'"'"'s cgroups' '
+	m3=$(marker execcg) &&
+	test_atexit "kill_marker $m3" &&
+	{ tk-exec box sh -c "sleep 1000; : $m3" & ep=$!; } &&
+	test_wait_until 20 "pgrep -f -- $m3" &&
+	p1=$(tk-inspect -c box | jq -r .state.pid) &&
+	pe=$(pgrep -f -- "$m3" | head -n 1) &&
+	grep "/$(id -u)/$box\$" /proc/$p1/cgroup >want &&
+	test_line_count -gt 0 want &&
+	grep "/$(id -u)/$box\$" /proc/$pe/cgroup >got &&
+	test_cmp want got &&
+	kill -9 "$ep" &&
+	test_wait_until 20 "! pgrep -f -- $m3"
+'
+
 test_expect_success 'the status of the command comes back; 126 and 127' '
 	test_status 3 tk-exec box sh -c "exit 3" &&
 	test_status 127 tk-exec box no-such-command 2>err &&
