@@ -56,7 +56,7 @@ as_user() {
 
 # ---------------------------------------------------------------- 1
 step "installing dependencies"
-pkgs="build-essential libcap-dev libarchive-dev libjansson-dev libssl-dev libseccomp-dev busybox-static jq uidmap"
+pkgs="build-essential libcap-dev libarchive-dev libjansson-dev libssl-dev libseccomp-dev libcurl4-openssl-dev busybox-static jq uidmap"
 command -v apt-get >/dev/null ||
 	die "apt-get not found: this script is for Debian and its derivatives; install by hand: $pkgs"
 missing=
