@@ -76,40 +76,18 @@ static char ctname[TK_ID_MAX + 1];
 static int oomfd = -1, reaper_fd = -1;
 static pid_t reaper_pid = -1;
 
-static bool
-parse_u64(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
 bool
 parse_size(const char *s, uint64_t *out)
 {
 	char num[32];
 	size_t n = strnlen(s, sizeof(num));
-	unsigned shift = 0;
+	const char *unit = n ? strchr("KMGT", s[n - 1]) : NULL;
+	unsigned shift = unit && *unit ? 10 * (unsigned)(unit - "KMGT" + 1) : 0;
 
 	if (n == 0 || n >= sizeof(num))
 		return false;
 	memcpy(num, s, n + 1);
-	switch (num[n - 1]) {
-	case 'K': shift = 10; break;
-	case 'M': shift = 20; break;
-	case 'G': shift = 30; break;
-	case 'T': shift = 40; break;
-	}
-	if (shift)
-		num[n - 1] = 0;
+	num[n - !!shift] = 0;
 	if (!parse_u64(num, out) || *out > (TK_BYTES_MAX >> shift))
 		return false;
 	*out <<= shift;
@@ -140,16 +118,12 @@ cgroup_parse_opt(const char *a, const char *v, struct cg_limits *l)
 		return true;
 	}
 	if (!strcmp(a, "--io-device")) {
-		char buf[24], *colon;
-		if (l->io_dev || strnlen(v, sizeof(buf)) >= sizeof(buf))
-			die(2, "run: --io-device takes MAJOR:MINOR, once");
-		memcpy(buf, v, strlen(v) + 1);
-		colon = strchr(buf, ':');
-		if (!colon)
-			die(2, "run: --io-device takes MAJOR:MINOR, once");
-		*colon = 0;
-		if (!parse_u32(buf, 4095, &l->io_major) || !parse_u32(colon + 1, 1048575, &l->io_minor))
-			die(2, "run: --io-device takes MAJOR:MINOR (0-4095:0-1048575)");
+		char buf[24], *colon = NULL;
+		if (!l->io_dev && strnlen(v, sizeof(buf)) < sizeof(buf))
+			colon = strchr(memcpy(buf, v, strlen(v) + 1), ':');
+		if (!colon || (*colon = 0, !parse_u32(buf, 4095, &l->io_major)) ||
+		    !parse_u32(colon + 1, 1048575, &l->io_minor))
+			die(2, "run: --io-device takes MAJOR:MINOR (0-4095:0-1048575), once");
 		l->io_dev = true;
 		return true;
 	}
@@ -172,9 +146,7 @@ fail(int err, const char *fmt, ...)
 	for (int i = 0; i < nhiers; i++)
 		if (hiers[i].ct >= 0)
 			unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR);
-	if (err)
-		die(TK_EXIT_FAIL, "%s: %s", msg, strerror(err));
-	die(TK_EXIT_FAIL, "%s", msg);
+	die(TK_EXIT_FAIL, "%s%s%s", msg, err ? ": " : "", err ? strerror(err) : "");
 }
 
 /* ---------------------------------------------------------------- layout */
@@ -269,28 +241,21 @@ detect_layout(void)
 		if (!c2)
 			continue;
 		*c2 = 0;
-		if (v2) {
-			if (!strcmp(line, "0:")) {
-				add_hier(top, 0, c2 + 1);
-				return true;
-			}
-			continue;
+		if (v2 && !strcmp(line, "0:")) {
+			add_hier(top, 0, c2 + 1);
+			return true;
 		}
-		if (!(bits = ctrl_bits(c1 + 1)) || strchr(c1 + 1, '='))
+		if (v2 || !(bits = ctrl_bits(c1 + 1)) || strchr(c1 + 1, '='))
 			continue;
+		/* Mounted elsewhere, a symlink, not cgroupfs: not used. */
 		fd = openat(top, c1 + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;   /* mounted elsewhere, or a symlink: not used */
-		if (!is_cgroupfs(fd, false)) {
+		if (fd >= 0 && is_cgroupfs(fd, false))
+			add_hier(fd, bits, c2 + 1);
+		else if (fd >= 0)
 			close(fd);
-			continue;
-		}
-		add_hier(fd, bits, c2 + 1);
 	}
-	if (v2)
-		die(TK_EXIT_FAIL, "cgroup v2, but /proc/self/cgroup has no 0:: line");
-	close(top);
-	return nhiers > 0;
+	close(top);   /* v2 without a 0:: line: no cgroup, as without cgroupfs */
+	return !v2 && nhiers > 0;
 }
 
 static struct hier *
@@ -388,14 +353,11 @@ open_uid_dir(struct hier *h)
 		static const unsigned bits[] = { C_MEMORY, C_CPU | C_CPUACCT, C_PIDS, C_IO, C_CPUSET };
 		if (read_small(base, "cgroup.controllers", avail, sizeof(avail)) < 0)
 			fail(errno, "cannot read cgroup.controllers of the cgroup parent");
-		for (size_t i = 0; i < 5; i++) {
-			if (!(ctrl_bits(avail) & bits[i]))
-				continue;
-			h->ctrls |= bits[i];
-			strcat(want, "+");
-			strcat(want, names[i]);
-			strcat(want, " ");
-		}
+		for (size_t i = 0; i < 5; i++)
+			if (ctrl_bits(avail) & bits[i]) {
+				h->ctrls |= bits[i];
+				snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ", names[i]);
+			}
 		for (int fd = base, k = 0; k < 2 && want[0]; fd = h->uid, k++) {
 			int sc = openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (sc < 0 || write(sc, want, strlen(want)) != (ssize_t)strlen(want))
@@ -428,12 +390,6 @@ put(int dirfd, const char *knob, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- limits */
 
-static _Noreturn void
-no_equivalent(const char *flag, const char *why)
-{
-	fail(0, "%s has no equivalent on cgroup v1 (this machine's layout): %s", flag, why);
-}
-
 /* What each limit needs, refused before anything is created. */
 static void
 check_limits(const struct cg_limits *l)
@@ -444,8 +400,6 @@ check_limits(const struct cg_limits *l)
 		[CG_CPU_WEIGHT] = C_CPU, [CG_PIDS_MAX] = C_PIDS, [CG_IO_READ] = C_IO,
 		[CG_IO_WRITE] = C_IO,
 	};
-	bool root = caller.root;
-
 	const char *why = v2 ? "its controller is not enabled for the cgroup parent (cgroup v2 "
 			       "gives a cgroup only the controllers its parent enables; set an "
 			       "absolute cgroup-parent in tk.conf)"
@@ -458,18 +412,14 @@ check_limits(const struct cg_limits *l)
 		fail(0, "--cpuset-cpus: %s", why);
 	if ((l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE))) && !l->io_dev)
 		die(2, "run: --io-read-bps and --io-write-bps need --io-device");
-	if (!v2) {
-		if (l->set & (1u << CG_MEM_HIGH))
-			no_equivalent("--memory-high", "v1 has no throttling memory limit");
-		if (l->set & (1u << CG_MEM_MIN))
-			no_equivalent("--memory-min", "v1 has no memory protection");
-		if (l->set & (1u << CG_MEM_LOW))
-			no_equivalent("--memory-low", "v1 has no memory protection");
-		if ((l->set & (1u << CG_SWAP_MAX)) && !(l->set & (1u << CG_MEM_MAX)))
-			fail(0, "--memory-swap-max needs --memory-max on cgroup v1 "
-			     "(v1 limits memory plus swap together)");
-	}
-	if (root)
+	for (int i = CG_MEM_HIGH; !v2 && i <= CG_MEM_LOW; i++)
+		if (l->set & (1u << i))
+			fail(0, "%s has no equivalent on cgroup v1 (this machine's layout): "
+			     "v1 has no memory.high, memory.min or memory.low", limit_opts[i].name);
+	if (!v2 && (l->set & (1u << CG_SWAP_MAX)) && !(l->set & (1u << CG_MEM_MAX)))
+		fail(0, "--memory-swap-max needs --memory-max on cgroup v1 "
+		     "(v1 limits memory plus swap together)");
+	if (caller.root)
 		return;
 	if (policy.max_memory && (l->val[CG_MEM_MAX] > policy.max_memory ||
 				  l->val[CG_MEM_HIGH] > policy.max_memory))
@@ -498,15 +448,10 @@ apply_caps(void)
 		    (unsigned long long)policy.max_memory);
 	if (policy.max_pids && (h = hier_for(C_PIDS)))
 		put(h->uid, "pids.max", "%llu", (unsigned long long)policy.max_pids);
-	if (policy.max_cpu_quota && (h = hier_for(C_CPU))) {
-		if (v2) {
-			put(h->uid, "cpu.max", "%llu %llu", (unsigned long long)policy.max_cpu_quota,
-			    TK_CPU_PERIOD_US);
-		} else {
-			put(h->uid, "cpu.cfs_period_us", "%llu", TK_CPU_PERIOD_US);
-			put(h->uid, "cpu.cfs_quota_us", "%llu", (unsigned long long)policy.max_cpu_quota);
-		}
-	}
+	/* Per TK_CPU_PERIOD_US, the kernel's default period on v1 and v2. */
+	if (policy.max_cpu_quota && (h = hier_for(C_CPU)))
+		put(h->uid, v2 ? "cpu.max" : "cpu.cfs_quota_us", "%llu%s",
+		    (unsigned long long)policy.max_cpu_quota, v2 ? " 100000" : "");
 }
 
 static void
@@ -518,26 +463,21 @@ write_limits_v2(const struct cg_limits *l, int ct)
 		[CG_SWAP_MAX] = "memory.swap.max", [CG_CPU_WEIGHT] = "cpu.weight",
 		[CG_PIDS_MAX] = "pids.max",
 	};
-	char io[96];
+	char rd[24] = "max", wr[24] = "max";
 
 	for (int i = 0; i < CG_NUM_LIMITS; i++)
 		if ((l->set & (1u << i)) && knob[i])
 			put(ct, knob[i], "%llu", (unsigned long long)l->val[i]);
 	if (l->set & (1u << CG_CPU_QUOTA))
-		put(ct, "cpu.max", "%llu %llu", (unsigned long long)l->val[CG_CPU_QUOTA],
-		    TK_CPU_PERIOD_US);
+		put(ct, "cpu.max", "%llu 100000", (unsigned long long)l->val[CG_CPU_QUOTA]);
 	if (l->cpuset[0])
 		put(ct, "cpuset.cpus", "%s", l->cpuset);
-	if (l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE))) {
-		int n = snprintf(io, sizeof(io), "%u:%u", l->io_major, l->io_minor);
-		if (l->set & (1u << CG_IO_READ))
-			n += snprintf(io + n, sizeof(io) - n, " rbps=%llu",
-				      (unsigned long long)l->val[CG_IO_READ]);
-		if (l->set & (1u << CG_IO_WRITE))
-			snprintf(io + n, sizeof(io) - n, " wbps=%llu",
-				 (unsigned long long)l->val[CG_IO_WRITE]);
-		put(ct, "io.max", "%s", io);
-	}
+	if (l->set & (1u << CG_IO_READ))
+		snprintf(rd, sizeof(rd), "%llu", (unsigned long long)l->val[CG_IO_READ]);
+	if (l->set & (1u << CG_IO_WRITE))
+		snprintf(wr, sizeof(wr), "%llu", (unsigned long long)l->val[CG_IO_WRITE]);
+	if (l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE)))
+		put(ct, "io.max", "%u:%u rbps=%s wbps=%s", l->io_major, l->io_minor, rd, wr);
 }
 
 /* v1 cpuset: a new cgroup has no CPUs and no memory nodes until given
@@ -571,10 +511,8 @@ write_limits_v1(const struct cg_limits *l)
 	if ((h = hier_for(C_PIDS)) && (l->set & (1u << CG_PIDS_MAX)))
 		put(h->ct, "pids.max", "%llu", (unsigned long long)v[CG_PIDS_MAX]);
 	if ((h = hier_for(C_CPU))) {
-		if (l->set & (1u << CG_CPU_QUOTA)) {
-			put(h->ct, "cpu.cfs_period_us", "%llu", TK_CPU_PERIOD_US);
+		if (l->set & (1u << CG_CPU_QUOTA))   /* the default period: TK_CPU_PERIOD_US */
 			put(h->ct, "cpu.cfs_quota_us", "%llu", (unsigned long long)v[CG_CPU_QUOTA]);
-		}
 		/* cpu.weight 1-10000 (100 the default) onto cpu.shares 2-262144,
 		 * the inverse of the conversion runc and the kernel docs use. */
 		if (l->set & (1u << CG_CPU_WEIGHT))
@@ -599,16 +537,24 @@ write_limits_v1(const struct cg_limits *l)
  * of a reaper that was killed. A cgroup with processes is never removed
  * (rmdir refuses), and the record dir lock keeps a starting run's fresh
  * cgroup from being taken for one. */
+static DIR *
+scan(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d)
+		die_errno(TK_EXIT_FAIL, "cannot read a directory");
+	rewinddir(d);   /* a dup shares the offset, which an earlier scan moved */
+	return d;
+}
+
 static void
 sweep(struct hier *h, int recdir, bool (*alive)(int, const char *))
 {
-	int fd = dup(h->uid);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = scan(h->uid);
 	struct dirent *de;
 
-	if (!d)
-		return;
-	rewinddir(d);
 	while ((de = readdir(d)))
 		if (de->d_type == DT_DIR && tk_valid_id(de->d_name) && !alive(recdir, de->d_name))
 			unlinkat(h->uid, de->d_name, AT_REMOVEDIR);
@@ -621,16 +567,13 @@ sweep(struct hier *h, int recdir, bool (*alive)(int, const char *))
 static void
 check_container_quota(const char *id, int recdir, bool (*alive)(int, const char *))
 {
-	int fd;
 	DIR *d;
 	struct dirent *de;
 	uint64_t n = 0;
 
 	if (!policy.max_containers || caller.root)
 		return;
-	if ((fd = dup(recdir)) < 0 || !(d = fdopendir(fd)))
-		die_errno(TK_EXIT_FAIL, "cannot read " TK_RUNDIR);
-	rewinddir(d);   /* a dup shares the offset, which an earlier scan moved */
+	d = scan(recdir);
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' && strcmp(de->d_name, id) && alive(recdir, de->d_name))
 			n++;
@@ -645,6 +588,7 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 	     bool (*alive)(int recdir, const char *id))
 {
 	unsigned want;
+	struct hier *h;
 
 	if (flock(recdir, LOCK_EX) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
@@ -663,18 +607,15 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 	/* v1: the hierarchies that hold a limit or an account tk-stats
 	 * shows; cpuset only when asked for. */
 	want = C_MEMORY | C_CPU | C_CPUACCT | C_PIDS | C_IO | (l->cpuset[0] ? C_CPUSET : 0);
-	for (int i = 0; i < nhiers; i++) {
-		struct hier *h = &hiers[i];
-		if (!v2 && !(h->ctrls & want))
-			continue;
-		open_uid_dir(h);
-		sweep(h, recdir, alive);
-	}
+	for (h = hiers; h < hiers + nhiers; h++)
+		if (v2 || (h->ctrls & want)) {
+			open_uid_dir(h);
+			sweep(h, recdir, alive);
+		}
 	if (v2)
 		check_limits(l);
 	apply_caps();
-	for (int i = 0; i < nhiers; i++) {
-		struct hier *h = &hiers[i];
+	for (h = hiers; h < hiers + nhiers; h++) {
 		if (h->uid < 0)
 			continue;
 		if (mkdirat(h->uid, id, 0755) < 0) {
@@ -694,12 +635,9 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 		write_limits_v2(l, hiers[0].ct);
 	else
 		write_limits_v1(l);
-	{
-		struct hier *h = hier_for(C_MEMORY);
-		if (h && h->ct >= 0)
-			oomfd = openat(h->ct, v2 ? "memory.events" : "memory.oom_control",
-				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	}
+	if ((h = hier_for(C_MEMORY)) && h->ct >= 0)
+		oomfd = openat(h->ct, v2 ? "memory.events" : "memory.oom_control",
+			       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	active = true;
 }
 
@@ -728,21 +666,19 @@ reaper_main(int rfd)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		_exit(TK_EXIT_FAIL);
 	setsid();
-	for (int fd = 3; fd < 1024; fd++) {
+	for (int fd = 3; fd < 256; fd++) {   /* the helper's are all below */
 		bool keep = fd == rfd;
 		for (int i = 0; i < nhiers; i++)
 			keep |= fd == hiers[i].uid;
 		if (!keep)
 			close(fd);
 	}
-	close_range(1024, ~0U, 0);
+	close_range(256, ~0U, 0);
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
 	for (int i = 0; i < nhiers; i++) {
-		if (hiers[i].uid < 0)
-			continue;
 		/* The container's last process may still be on its way out. */
-		for (int tries = 0; tries < 500; tries++) {
+		for (int tries = 0; hiers[i].uid >= 0 && tries < 500; tries++) {
 			struct timespec ts = { 0, 2000000 };
 			if (unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR) == 0 || errno != EBUSY)
 				break;
@@ -768,13 +704,10 @@ cgroup_start_reaper(void)
 		reaper_main(p[0]);
 	close(p[0]);
 	reaper_fd = p[1];
-	for (int i = 0; i < nhiers; i++) {
-		if (hiers[i].ct >= 0)
-			close(hiers[i].ct);
-		if (hiers[i].uid >= 0)
-			close(hiers[i].uid);
+	for (int i = 0; i < nhiers; i++) {   /* -1 for those not used: EBADF */
+		close(hiers[i].ct);
+		close(hiers[i].uid);
 		close(hiers[i].root);
-		hiers[i].ct = hiers[i].uid = hiers[i].root = -1;
 	}
 }
 
@@ -796,8 +729,7 @@ cgroup_finish(void)
 {
 	if (reaper_fd < 0)
 		return;
-	close(reaper_fd);
-	reaper_fd = -1;
+	close(reaper_fd);   /* called once, at the end */
 	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }

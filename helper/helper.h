@@ -44,6 +44,7 @@ _Noreturn void die_denied(const char *detail, ...) __attribute__((format(printf,
 bool valid_hex64(const char *s);
 /* Base 10, whole string, no sign, ERANGE checked, <= max. */
 bool parse_u32(const char *s, uint32_t max, uint32_t *out);
+bool parse_u64(const char *s, uint64_t *out);
 int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
 void write_all_or_die(int fd, const char *buf, size_t len, const char *what);
 /* Temporarily switch file credentials to the caller (SECURITY.md 18). */

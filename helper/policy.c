@@ -126,21 +126,20 @@ valid_cgroup_parent(const char *v)
 static bool
 parse_cpus(const char *v, uint64_t *out)
 {
-	char buf[16];
-	const char *dot = strchr(v, '.');
+	char buf[16], *dot;
 	uint32_t whole, frac = 0;
-	size_t fl = dot ? strlen(dot + 1) : 0;
+	size_t fl;
 
-	if (strlen(v) >= sizeof(buf) || (dot && (fl == 0 || fl > 2)))
+	if (strlen(v) >= sizeof(buf))
 		return false;
-	snprintf(buf, sizeof(buf), "%.*s", (int)(dot ? dot - v : (long)strlen(v)), v);
-	if (!parse_u32(buf, TK_CPUS_MAX, &whole))
+	memcpy(buf, v, strlen(v) + 1);
+	if ((dot = strchr(buf, '.')))
+		*dot++ = 0;
+	fl = dot ? strlen(dot) : 0;
+	if (!parse_u32(buf, TK_CPUS_MAX, &whole) || (dot && (fl < 1 || fl > 2 ||
+	    strspn(dot, "0123456789") != fl)))
 		return false;
-	if (dot) {
-		if (strspn(dot + 1, "0123456789") != fl)
-			return false;
-		frac = (uint32_t)strtoul(dot + 1, NULL, 10) * (fl == 1 ? 10 : 1);
-	}
+	frac = dot ? (uint32_t)strtoul(dot, NULL, 10) * (fl == 1 ? 10 : 1) : 0;
 	*out = whole * TK_CPU_PERIOD_US + frac * (TK_CPU_PERIOD_US / 100);
 	return *out >= TK_CPU_QUOTA_MIN && *out <= TK_CPU_QUOTA_MAX;
 }
@@ -151,8 +150,6 @@ static const char *bad_value;
 static bool
 parse_limit_key(const char *key, const char *val)
 {
-	uint32_t n;
-
 	bad_value = NULL;
 	if (!strcmp(key, "cgroup-parent")) {
 		if (!valid_cgroup_parent(val))
@@ -166,13 +163,12 @@ parse_limit_key(const char *key, const char *val)
 		if (!parse_cpus(val, &policy.max_cpu_quota))
 			bad_value = "use a number of CPUs from 0.01 to 1024, like 2 or 1.5";
 	} else if (!strcmp(key, "max-pids")) {
-		if (!parse_u32(val, TK_PIDS_MAX, &n) || n == 0)
+		if (!parse_u64(val, &policy.max_pids) || !policy.max_pids || policy.max_pids > TK_PIDS_MAX)
 			bad_value = "use a number from 1 to 4194304";
-		policy.max_pids = n;
 	} else if (!strcmp(key, "max-containers")) {
-		if (!parse_u32(val, 1000000, &n) || n == 0)
+		if (!parse_u64(val, &policy.max_containers) || !policy.max_containers ||
+		    policy.max_containers > 1000000)
 			bad_value = "use a number from 1 to 1000000";
-		policy.max_containers = n;
 	} else {
 		return false;
 	}

@@ -117,33 +117,30 @@ tk_stat_starttime(const char *stat)
 static inline bool
 tk_valid_cpuset(const char *s)
 {
-	size_t n = strnlen(s, TK_CPUSET_MAX + 1);
-	const char *p = s;
+	unsigned long lo = 0, v = 0;
+	int digits = 0;
+	bool range = false;
 
-	if (n == 0 || n > TK_CPUSET_MAX)
+	if (strnlen(s, TK_CPUSET_MAX + 1) > TK_CPUSET_MAX)
 		return false;
-	while (*p) {
-		unsigned long lo, hi;
-		char *end;
-
-		if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-			return false;
-		lo = hi = strtoul(p, &end, 10);
-		if (*end == '-') {
-			p = end + 1;
-			if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+	for (const char *p = s;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			/* no leading zero, no number past the bound */
+			if ((digits++ && v == 0) || (v = v * 10 + (unsigned long)(*p - '0')) > TK_CPU_ID_MAX)
 				return false;
-			hi = strtoul(p, &end, 10);
+		} else if (*p == '-' && digits && !range) {
+			lo = v;
+			range = true;
+			v = digits = 0;
+		} else if ((*p == ',' || !*p) && digits && (!range || lo <= v)) {
+			if (!*p)
+				return true;
+			range = false;
+			v = digits = 0;
+		} else {
+			return false;
 		}
-		if (lo > TK_CPU_ID_MAX || hi > TK_CPU_ID_MAX || hi < lo)
-			return false;
-		if (*end == ',' && end[1])
-			end++;
-		else if (*end)
-			return false;
-		p = end;
 	}
-	return true;
 }
 
 #endif

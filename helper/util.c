@@ -100,18 +100,27 @@ valid_hex64(const char *s)
 }
 
 bool
-parse_u32(const char *s, uint32_t max, uint32_t *out)
+parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
 
-	if (!s || s[0] < '0' || s[0] > '9')
-		return false;   /* no sign, no space, not empty */
-	if (s[0] == '0' && s[1])
-		return false;   /* no octal look-alikes */
+	if (!s || s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1]))
+		return false;   /* no sign, no space, not empty, no octal look-alikes */
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, &v) || v > max)
 		return false;
 	*out = (uint32_t)v;
 	return true;

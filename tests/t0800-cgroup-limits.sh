@@ -20,6 +20,7 @@ test_expect_success 'setup: helper, alice (member of tk), a busybox image' '
 	tk_setup_helper &&
 	tk_add_user alice &&
 	alice_uid=$(tk_user_uid alice) &&
+	forget_uid_cgroups $alice_uid &&
 	tk_build_busybox_tar "$TRASH/bb.tar.gz" &&
 	chmod 644 "$TRASH/bb.tar.gz" &&
 	as_alice tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >out &&

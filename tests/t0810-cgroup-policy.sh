@@ -42,6 +42,7 @@ test_expect_success 'setup: a helper reading a test tk.conf, alice, an image' '
 	build_conf_helper &&
 	tk_add_user alice &&
 	alice_uid=$(tk_user_uid alice) &&
+	CG_TK=tktest forget_uid_cgroups $alice_uid &&
 	tk_build_busybox_tar "$TRASH/bb.tar.gz" &&
 	chmod 644 "$TRASH/bb.tar.gz" &&
 	as_alice tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >/dev/null &&

@@ -35,6 +35,14 @@ ct_cgroup_dir() {
 	_cg_dir "$(_cg_line "/proc/$1/cgroup" "$2")"
 }
 
+# forget_uid_cgroups UID: at exit, remove the empty <parent>/UID cgroups the
+# helper keeps for a user (they hold tk.conf's caps), once the user is gone.
+forget_uid_cgroups() {
+	for _c in $CG_CTRLS; do
+		test_atexit "rmdir $(own_cgroup_dir $_c)/${CG_TK:-tk}/$1 2>/dev/null"
+	done
+}
+
 # start_bg NAME TK-RUN-ARGS...: alice runs container NAME in the
 # background; sets $cid and $cpid (its pid 1) once it runs.
 start_bg() {
