@@ -3,30 +3,27 @@
  * its limits, moving the container in, and removing it again.
  *
  * Why each privileged step is safe (SECURITY.md 28):
- *  - The hierarchies are found from /proc/self/cgroup and opened under
- *    /sys/fs/cgroup without following symlinks; every directory is checked
- *    with fstatfs to be cgroupfs, and every directory tk makes or uses
- *    below the parent is checked to be root's and not group/world
+ *  - Hierarchies come from /proc/self/cgroup, opened under /sys/fs/cgroup
+ *    without following symlinks and checked with fstatfs; every directory
+ *    tk makes or uses below the parent must be root's and not group/world
  *    writable, so the caller cannot have prepared it.
- *  - Knob names are the constants in this file (an allowlist by
- *    construction); values are numbers parsed here (base 10, whole
- *    string, per-knob bounds) and printed again by us, never the caller's
- *    bytes, except the cpuset list, which must match tk_valid_cpuset().
- *    One open and one write per knob, by openat on the cgroup's dirfd.
+ *  - Knob names are constants here (an allowlist by construction); values
+ *    are numbers parsed here (base 10, whole string, per-knob bounds) and
+ *    printed by us, or a cpuset list matching tk_valid_cpuset(). One open
+ *    and one write per knob, by openat on the cgroup's dirfd.
  *  - The directories stay root's: nothing in the container (whose ids are
- *    the caller's) can write a knob, create a child or move a process.
- *    The container gets a cgroup namespace rooted at its own cgroup.
+ *    the caller's) can write a knob, create a child or move a process; its
+ *    cgroup namespace is rooted at its own cgroup.
  *  - The parent drops privileges for good while the container runs; a
- *    small reaper, forked as root just before the drop, holds only the
- *    <uid> directories and one pipe, waits for the pipe to close (the
- *    parent ended, however it ended) and removes the container's cgroup.
- *    Leftovers of a killed reaper are swept by the next run.
+ *    reaper, forked as root just before the drop, holds only the <uid>
+ *    directories and a pipe, and when the pipe closes (the parent ended,
+ *    however) removes the container's cgroup. The next run sweeps what a
+ *    killed reaper left.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,16 +295,40 @@ open_or_make(int dirfd, const char *name, bool make, const char *what)
 	return fd;
 }
 
-/*
- * Walk PATH component by component beneath DIRFD; with MAKE, create what is
- * missing (and check that it is ours); without, the components must exist
- * (the caller's own cgroup, whoever made it). Returns the last directory.
- */
+/* cgroup v2: a controller reaches a cgroup only when its parent enables
+ * it. tk enables those it uses in the cgroups it owns (the parent's
+ * components, <uid>); above them they must be offered already. */
+static void
+enable_controllers(int fd, struct hier *h)
+{
+	static const char *const names[] = { "memory", "cpu", "pids", "io", "cpuset" };
+	static const unsigned bits[] = { C_MEMORY, C_CPU | C_CPUACCT, C_PIDS, C_IO, C_CPUSET };
+	char avail[512], want[128] = "";
+	int sc;
+
+	if (read_small(fd, "cgroup.controllers", avail, sizeof(avail)) < 0)
+		fail(errno, "cannot read cgroup.controllers below the cgroup parent");
+	h->ctrls = 0;
+	for (size_t i = 0; i < 5; i++)
+		if (ctrl_bits(avail) & bits[i]) {
+			h->ctrls |= bits[i];
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ", names[i]);
+		}
+	sc = want[0] ? openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -2;
+	if (sc == -1 || (sc >= 0 && write(sc, want, strlen(want)) != (ssize_t)strlen(want)))
+		fail(errno, "cannot enable the cgroup controllers %sbelow the cgroup parent", want);
+	close(sc);
+}
+
+/* Walk PATH beneath DIRFD. With MK, make what is missing, check it is ours
+ * and (v2) enable controllers for the next; without, the components must
+ * exist (the caller's own cgroup, whoever made it). */
 static int
-walk(int dirfd, const char *path, bool make)
+walk(int dirfd, const char *path, struct hier *mk)
 {
 	char buf[1024], *comp, *save = NULL;
 	int cur = dup(dirfd);
+	bool ours = false;
 
 	if (cur < 0 || strlen(path) >= sizeof(buf))
 		fail(errno, "cannot open cgroup '%s'", path);
@@ -316,10 +337,12 @@ walk(int dirfd, const char *path, bool make)
 		int next;
 		if (!strcmp(comp, ".") || !strcmp(comp, ".."))
 			fail(0, "the caller's cgroup '%s' is outside its cgroup namespace", path);
-		next = open_or_make(cur, comp, make, path);
+		if (ours && v2)
+			enable_controllers(cur, mk);
+		next = open_or_make(cur, comp, mk, path);
 		close(cur);
 		cur = next;
-		if (make)
+		if ((ours = mk))
 			check_ours(cur, path);
 	}
 	return cur;
@@ -335,38 +358,19 @@ open_uid_dir(struct hier *h)
 
 	walking_cpuset = !v2 && (h->ctrls & C_CPUSET);
 	if (parent[0] == '/') {
-		base = walk(h->root, parent + 1, true);
+		base = walk(h->root, parent + 1, h);
 	} else {
-		from = walk(h->root, h->path, false);
-		base = walk(from, parent, true);
+		from = walk(h->root, h->path, NULL);
+		base = walk(from, parent, h);
 		close(from);
 	}
+	if (v2)
+		enable_controllers(base, h);
 	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
 	h->uid = open_or_make(base, uidbuf, true, uidbuf);
 	check_ours(h->uid, uidbuf);
-	if (v2) {
-		/* cgroup v2: a controller reaches a cgroup only when its parent
-		 * enables it. tk enables those it uses in its own two levels;
-		 * above them the parent's parent must already offer them. */
-		char avail[512], want[128] = "";
-		static const char *const names[] = { "memory", "cpu", "pids", "io", "cpuset" };
-		static const unsigned bits[] = { C_MEMORY, C_CPU | C_CPUACCT, C_PIDS, C_IO, C_CPUSET };
-		if (read_small(base, "cgroup.controllers", avail, sizeof(avail)) < 0)
-			fail(errno, "cannot read cgroup.controllers of the cgroup parent");
-		for (size_t i = 0; i < 5; i++)
-			if (ctrl_bits(avail) & bits[i]) {
-				h->ctrls |= bits[i];
-				snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ", names[i]);
-			}
-		for (int fd = base, k = 0; k < 2 && want[0]; fd = h->uid, k++) {
-			int sc = openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (sc < 0 || write(sc, want, strlen(want)) != (ssize_t)strlen(want))
-				fail(errno, "cannot enable cgroup controllers (%s) below the cgroup "
-				     "parent: cgroup v2 allows that only in cgroups without processes; "
-				     "set an absolute cgroup-parent in tk.conf", want);
-			close(sc);
-		}
-	}
+	if (v2)
+		enable_controllers(h->uid, h);
 	close(base);
 }
 
@@ -400,10 +404,8 @@ check_limits(const struct cg_limits *l)
 		[CG_CPU_WEIGHT] = C_CPU, [CG_PIDS_MAX] = C_PIDS, [CG_IO_READ] = C_IO,
 		[CG_IO_WRITE] = C_IO,
 	};
-	const char *why = v2 ? "its controller is not enabled for the cgroup parent (cgroup v2 "
-			       "gives a cgroup only the controllers its parent enables; set an "
-			       "absolute cgroup-parent in tk.conf)"
-			     : "this machine has no cgroup v1 hierarchy with its controller";
+	const char *why = v2 ? "the cgroup parent is not given its controller (cgroup v2: set "
+			       "an absolute cgroup-parent in tk.conf)" : "no cgroup v1 hierarchy has its controller";
 
 	for (int i = 0; i < CG_NUM_LIMITS; i++)
 		if ((l->set & (1u << i)) && !hier_for(need[i]))
@@ -727,11 +729,9 @@ cgroup_oom_killed(void)
 void
 cgroup_finish(void)
 {
-	if (reaper_fd < 0)
-		return;
-	close(reaper_fd);   /* called once, at the end */
-	while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (reaper_fd >= 0 && close(reaper_fd) == 0)   /* once, at the end */
+		while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 /*
