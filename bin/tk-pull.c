@@ -120,8 +120,6 @@ main(int argc, char **argv)
 	if (pull_source(&st, argv[optind], &o, id, &err) < 0)
 		tk_die_err(1, &err);
 	store_close(&st);
-	if (getenv("TK_PULL_DEBUG_REQUESTS"))
-		fprintf(stderr, "tk-pull: %lu HTTP requests\n", o.requests);
 	printf("%s\n", id);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		tk_die(1, "cannot write to stdout");

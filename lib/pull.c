@@ -127,6 +127,47 @@ part_clean(int tfd, const char *name)
 		unlinkat(tfd, name, 0);
 }
 
+/* manifests/<hex>.json whose config no image in the store has any more
+ * (removed with tk-rm --image). */
+static void
+manifests_clean(struct tk_store *st)
+{
+	cleanup_close int mfd = openat(st->fd, "manifests",
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int ifd = store_dir(st, "images", NULL);
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (mfd < 0 || ifd < 0 || (dfd = dup(mfd)) < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		cleanup_free char *buf = NULL, *rec = NULL;
+		cleanup_json json_t *m = NULL;
+		struct stat sb;
+		char hex[65];
+		size_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		buf = read_file_at(mfd, de->d_name, META_MAX, &len, NULL);
+		m = buf ? json_parse_object(buf, len, "manifest", NULL) : NULL;
+		if (m && digest_parse(json_str(json_object_get(m, "config"), "digest"), hex,
+				      NULL) == 0) {
+			rec = xasprintf("%s.json", hex);
+			if (fstatat(ifd, rec, &sb, 0) == 0)
+				continue;
+		}
+		unlinkat(mfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 void
 pull_clean_stale(struct tk_store *st, bool quiet)
 {
@@ -169,6 +210,7 @@ pull_clean_stale(struct tk_store *st, bool quiet)
 				err.msg);
 	}
 	closedir(d);
+	manifests_clean(st);
 }
 
 static int

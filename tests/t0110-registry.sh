@@ -205,6 +205,16 @@ test_expect_success 'layers are shared between images; tmp/ is empty' '
 	test -d "$TK_ROOT/layers/$(sha256sum bb.tar | cut -c1-64)"
 '
 
+test_expect_success 'platform manifests kept for an index go when their image is removed' '
+	ls "$TK_ROOT/manifests" >kept &&
+	test_line_count = 2 kept &&
+	for f in "$TK_ROOT"/manifests/*.json; do
+		tk-rm --image "$(jq -r .config.digest "$f" | cut -d: -f2)" >/dev/null || return 1
+	done &&
+	tk-pull -q $R/test/bb:1 >/dev/null &&
+	test -z "$(ls -A "$TK_ROOT/manifests")"
+'
+
 test_expect_success '--jobs is checked' '
 	test_must_fail tk-pull --jobs 0 $R/test/bb:1 2>err &&
 	test_grep "jobs" err &&
