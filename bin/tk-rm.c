@@ -194,6 +194,7 @@ main(int argc, char **argv)
 				failed |= rm_one(&st, line) < 0;
 		}
 	}
+	store_close(&st);
 	if (fflush(stdout) != 0)
 		tk_die(1, "write error");
 	return failed ? 1 : 0;
