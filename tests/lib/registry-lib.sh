@@ -74,3 +74,47 @@ blob_gets() {
 reg_blob_file() {
 	echo "$1/data/docker/registry/v2/blobs/sha256/$(printf %.2s "$2")/$2/data"
 }
+
+# token_start NAME [USER:PASS]: a token service of the tests' own
+# (tokenserver.py) with a fresh key and self-signed certificate; sets
+# TOKEN_PORT, TOKEN_LOG, TOKEN_CERT.
+token_start() {
+	_td=$TRASH/token-$1
+	mkdir -p "$_td" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=tk-test-token-$1" \
+		-keyout "$_td/key.pem" -out "$_td/cert.pem" 2>/dev/null || return 1
+	TOKEN_CERT=$_td/cert.pem
+	TOKEN_LOG=$_td/log
+	: >"$TOKEN_LOG"
+	$PYTHON "$TEST_LIB/tokenserver.py" "$_td/port" "$TOKEN_LOG" "$_td/key.pem" \
+		"$_td/cert.pem" tk-test-issuer $2 &
+	_tpid=$!
+	test_atexit "kill $_tpid 2>/dev/null"
+	test_wait_until 20 "test -s $_td/port" || return 1
+	TOKEN_PORT=$(cat "$_td/port")
+}
+
+# reg_start_token NAME: a registry whose auth is docker-registry's own
+# "token" scheme, trusting the last token_start's certificate.
+reg_start_token() {
+	REG_DIR=$TRASH/reg-$1
+	mkdir -p "$REG_DIR/data" || return 1
+	REG_PORT=$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
+	cat >"$REG_DIR/config.yml" <<-EOC
+	version: 0.1
+	log: {level: info}
+	storage:
+	  filesystem: {rootdirectory: $REG_DIR/data}
+	http: {addr: 127.0.0.1:$REG_PORT}
+	auth:
+	  token:
+	    realm: http://127.0.0.1:$TOKEN_PORT/token
+	    service: tk-test
+	    issuer: tk-test-issuer
+	    rootcertbundle: $TOKEN_CERT
+	EOC
+	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	echo $! >"$REG_DIR/pid"
+	test_atexit "kill $(cat "$REG_DIR/pid") 2>/dev/null"
+	test_wait_until 20 "curl -s -o /dev/null http://127.0.0.1:$REG_PORT/v2/"
+}
