@@ -184,6 +184,18 @@ test_expect_success 'an index: --platform picks another (with a warning)' '
 	test "$id2" = "$id"
 '
 
+test_expect_success 'a Docker manifest list (skopeo --format v2s2 --all)' '
+	: Docker schema 2 has no zstd: an index of the gzip images &&
+	$MKOCI index lay --tag gzarch multigz arm >/dev/null &&
+	reg_push lay:gzarch $R/test/dlist:1 --format v2s2 &&
+	curl -s -H "Accept: application/vnd.docker.distribution.manifest.list.v2+json" \
+		http://$R/v2/test/dlist/manifests/1 >list.json &&
+	test "$(jq -r .mediaType list.json)" = application/vnd.docker.distribution.manifest.list.v2+json &&
+	tk-pull -q --root "$TRASH/dl" --platform linux/arm64 $R/test/dlist:1 >dl.id &&
+	tk-run --root "$TRASH/dl" --rm "$(cat dl.id)" /bin/cat /data/arch >out &&
+	echo arm64 >expect && test_cmp expect out
+'
+
 test_expect_success 'an index without the platform asked for fails clearly' '
 	test_must_fail tk-pull --platform linux/s390x $R/test/multiarch:1 2>err &&
 	test_one_line_error err tk-pull &&
