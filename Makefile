@@ -101,6 +101,12 @@ check: all
 helper-flags:
 	@echo $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror $(LDFLAGS) $(HLDFLAGS)
 
+# The tests as root in a qemu VM with pure cgroup v2 (vm/README.md);
+# T="tests/t0200-run-root.sh ..." runs chosen scripts. Builds here first:
+# the guest sees this tree.
+check-vm: all
+	vm/run -- sh tests/run.sh $(T)
+
 bench: all
 	sh bench/run.sh
 
@@ -109,5 +115,5 @@ clean:
 		tools/mkseccomp helper/seccomp-bpf.h \
 		bin/tk-monitor
 
-.PHONY: all install setuid uninstall quickstart check bench clean helper-flags
+.PHONY: all install setuid uninstall quickstart check check-vm bench clean helper-flags
 .SECONDARY:
