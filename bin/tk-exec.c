@@ -18,6 +18,7 @@
 #include "container.h"
 #include "helper.h"
 #include "protocol.h"
+#include "pty.h"
 #include "store.h"
 #include "user.h"
 #include "util.h"
@@ -27,6 +28,8 @@ static const char usage_text[] =
 	"Usage: tk-exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
 	"Run COMMAND in a running container, with the caller's standard streams.\n"
 	"\n"
+	"  -t, --tty             give the command a terminal of its own (a new pty)\n"
+	"  -i, --interactive     accepted for docker's -it; stdin is always passed on\n"
 	"  -e, --env KEY=VALUE   set an environment variable (KEY alone: take it from here)\n"
 	"  -w, --workdir DIR     working directory (default: the container's)\n"
 	"  -u, --user USER[:GROUP]  user (name or uid) and group (default: the container's)\n"
@@ -55,6 +58,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "env", required_argument, NULL, 'e' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "root", required_argument, NULL, 'r' },
@@ -69,13 +74,16 @@ main(int argc, char **argv)
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
 	char home[256], qbuf[96];
 	uint32_t uid, gid;
+	bool tty = false;
 	int opt, n;
 
 	tk_prog = "tk-exec";
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+e:w:u:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+ite:w:u:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e': strv_push(&envflags, optarg); break;
+		case 't': tty = true; break;
+		case 'i': break;   /* stdin is the caller's already */
 		case 'w':
 			if (optarg[0] != '/' || strlen(optarg) >= 4096)
 				tk_die(125, "bad --workdir '%s': must be an absolute path",
@@ -117,6 +125,8 @@ main(int argc, char **argv)
 	/* The helper's fixed grammar (helper/protocol.h). */
 	n = helper_argv(hargv);
 	hargv[n++] = "exec";
+	if (tty)
+		hargv[n++] = "--tty";
 	if (c.unconfined) {
 		hargv[n++] = "--seccomp";
 		hargv[n++] = "unconfined";
@@ -140,6 +150,12 @@ main(int argc, char **argv)
 	if (getuid() == 0) {
 		unsetenv("SUDO_UID");
 		unsetenv("SUDO_GID");
+	}
+	if (tty) {
+		int r = pty_run(-1, hargv, &err);
+		if (r < 0)
+			tk_die_err(125, &err);
+		return r;
 	}
 	execvp(hargv[0], (char *const *)hargv);
 	tk_die(125, "cannot run %s: %s", hargv[0], strerror(errno));

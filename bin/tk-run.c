@@ -20,6 +20,7 @@
 #include "image.h"
 #include "cgroup-spec.h"
 #include "monitor.h"
+#include "pty.h"
 #include "protocol.h"
 #include "store.h"
 #include "user.h"
@@ -31,6 +32,8 @@ static const char usage_text[] =
 	"Create a container from IMAGE and run COMMAND in it, in the foreground.\n"
 	"\n"
 	"  -d, --detach          run in the background, print the container's ID\n"
+	"  -t, --tty             give the container a terminal of its own (a new pty)\n"
+	"  -i, --interactive     accepted for docker's -it; stdin is always passed on\n"
 	"      --log-size SIZE   with -d: rotate the log at SIZE bytes (k, m; default 8m)\n"
 	"  --rm                  remove the container when it exits\n"
 	"  --name NAME           name the container\n"
@@ -96,6 +99,8 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rm", no_argument, NULL, 'R' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "log-size", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "env", required_argument, NULL, 'e' },
@@ -119,7 +124,7 @@ main(int argc, char **argv)
 	struct tk_err err;
 	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
-	bool rm = false, entry_set = false, detach = false;
+	bool rm = false, entry_set = false, detach = false, tty = false;
 	long long log_size = 0;
 	char home[256], hostbuf[16], qbuf[96];
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
@@ -127,7 +132,7 @@ main(int argc, char **argv)
 
 	tk_prog = "tk-run";
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+de:w:u:h:m:", allopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+dite:w:u:h:m:", allopts, NULL)) != -1) {
 		if (opt == 'm')
 			opt = LIMIT_OPT_BASE;   /* -m: --memory-max */
 		if (opt >= LIMIT_OPT_BASE && opt < LIMIT_OPT_END) {
@@ -137,6 +142,8 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'R': rm = true; break;
 		case 'd': detach = true; break;
+		case 't': tty = true; break;
+		case 'i': break;   /* stdin is the caller's already */
 		case 'L': {
 			char *end;
 			errno = 0;
@@ -201,6 +208,8 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		tk_usage_error("no image given");
+	if (detach && tty)
+		tk_usage_error("-d and -t together need attaching, which tk has not: use one");
 
 	if (access(helper_path(), X_OK) < 0)
 		tk_die(125, "cannot run %s: %s (are you in group tk? see tk-helper(8))",
@@ -275,6 +284,8 @@ main(int argc, char **argv)
 		hargv[n++] = "--rm";
 	if (detach)
 		hargv[n++] = "--notify";
+	if (tty)
+		hargv[n++] = "--tty";
 	if (c.userns_host) {
 		hargv[n++] = "--userns";
 		hargv[n++] = "host";
@@ -318,6 +329,12 @@ main(int argc, char **argv)
 		/* Root runs the helper as itself, never as a sudo caller. */
 		unsetenv("SUDO_UID");
 		unsetenv("SUDO_GID");
+	}
+	if (tty) {
+		int r = pty_run(st.fd, hargv, &err);
+		if (r < 0)
+			tk_die_err(125, &err);
+		return r;
 	}
 	if (detach) {
 		int r = monitor_start(&st, c.id, hargv, log_size, &err);

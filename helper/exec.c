@@ -17,7 +17,8 @@
  *     CVE-2024-21626), then setns(pidfd) into the user, mount, pid, uts,
  *     ipc, net and cgroup namespaces in one call.
  *  4. fork (a pid namespace applies to children). The child starts a new
- *     session (no controlling terminal: no TIOCSTI into the caller's),
+ *     session (no controlling terminal: no TIOCSTI into the caller's;
+ *     with --tty, a new pty from the container's devpts, see run.c),
  *     changes to the working directory and checks it with getcwd, drops
  *     to the payload's ids and capabilities as run does, seccomp, exec.
  *     The parent forwards signals, waits, and exits with the status.
@@ -47,7 +48,7 @@
 #define PIDFD 3
 
 struct exec_opts {
-	bool unconfined, have_user;
+	bool unconfined, have_user, tty;
 	const char *workdir, *id;
 	uint32_t uid, gid;
 	char *env[MAX_ENV + 1];
@@ -73,6 +74,12 @@ parse_args(int argc, char **argv, struct exec_opts *o)
 		if (!strcmp(a, "--")) {
 			i++;
 			break;
+		}
+		if (!strcmp(a, "--tty")) {
+			if (o->tty)
+				usage("duplicate --tty");
+			o->tty = true;
+			continue;
 		}
 		if (!v)
 			usage("missing value or container id");
@@ -212,6 +219,8 @@ child_main(const struct exec_opts *o, bool can_setgroups)
 		die_errno(TK_EXIT_FAIL, "exec: prctl");
 	if (setsid() < 0)
 		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (o->tty)
+		tty_setup(TK_NOTIFY_FD);
 	if (close_range(3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
 	drop_to_payload(o->uid, o->gid, can_setgroups);
@@ -242,6 +251,7 @@ verb_exec(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (!o.have_user)
 		o.uid = o.gid = 0;
+	check_notify_fd(o.tty);
 
 	/* Phase 1. */
 	pidfd = pin_container(o.id, &pid);
@@ -258,7 +268,9 @@ verb_exec(int argc, char **argv)
 	/* Phase 3. */
 	if (pidfd != PIDFD && dup3(pidfd, PIDFD, O_CLOEXEC) < 0)
 		die_errno(TK_EXIT_FAIL, "exec: cannot move descriptors");
-	if (close_range(PIDFD + 1, ~0U, 0) < 0)
+	/* The pidfd, and for --tty the caller's socket (fd 4): only the
+	 * child uses it, to send the master of the pty it makes. */
+	if (close_range(o.tty ? TK_NOTIFY_FD + 1 : PIDFD + 1, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "exec: cannot close descriptors");
 	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
 		CLONE_NEWCGROUP;
@@ -282,6 +294,8 @@ verb_exec(int argc, char **argv)
 	if (child == 0)
 		child_main(&o, can_setgroups);
 	close(PIDFD);
+	if (o.tty)
+		close(TK_NOTIFY_FD);
 	for (;;) {
 		siginfo_t si;
 		int s = sigwaitinfo(&fwd, &si);

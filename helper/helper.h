@@ -70,6 +70,11 @@ void drop_privileges_for_good(void);
 /* SECURITY.md 26: caps, groups, ids, no_new_privs; verified. */
 void drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups);
 _Noreturn void exec_payload(char **argv, char **env);
+/* --tty: a pty from the container's devpts as ctty and stdio; the master
+ * sent on sockfd. Call in a new session, inside the container's root. */
+void tty_setup(int sockfd);
+/* fd TK_NOTIFY_FD: a unix socket when wanted (made close-on-exec), else closed. */
+void check_notify_fd(bool wanted);
 
 /* exec.c */
 int verb_exec(int argc, char **argv);

@@ -33,7 +33,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "run", verb_run, true, true },
 	{ "idmap", verb_idmap, false, false },
-	{ "exec", verb_exec, false, false },
+	{ "exec", verb_exec, false, true },
 };
 
 /* Reopen fds 0-2 on /dev/null when they are closed, so nothing we open

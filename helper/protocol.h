@@ -3,7 +3,7 @@
  * fixed descriptors, limits and exit codes. The only header the helper
  * shares with lib/ (STYLE.md).
  *
- *   tk-helper run [--rm] [--notify] [--userns host] [--net none|host]
+ *   tk-helper run [--rm] [--notify] [--tty] [--userns host] [--net none|host]
  *                 [--seccomp unconfined] [--hostname NAME]
  *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
  *                 [LIMIT VALUE]... --layer HEX... ID -- ARGV...
@@ -20,6 +20,15 @@
  *       is written and its payload executed, TK_NOTIFY_FAILED if it
  *       could not be started (the reason on stderr). EOF without a byte
  *       is a failure too. The container never holds the socket.
+ *       --tty: the container's first process gets a new pty of its own
+ *       (from its own devpts) as controlling terminal and stdio; its
+ *       master is sent on fd TK_NOTIFY_FD (a unix socket) as SCM_RIGHTS
+ *       with the byte TK_NOTIFY_TTY, before the payload is executed.
+ *
+ *   tk-helper exec [--tty] [--seccomp unconfined] [--user UID[:GID]]
+ *                  [--workdir DIR] [--env K=V]... ID -- ARGV...
+ *       Runs ARGV in the caller's running container ID (helper/exec.c);
+ *       --tty as for run, on fd TK_NOTIFY_FD.
  *
  *   tk-helper idmap PID
  *       Writes the caller's id mapping (own id plus /etc/subuid and
@@ -36,6 +45,7 @@
 #define TK_NOTIFY_FD 4
 #define TK_NOTIFY_READY 'R'
 #define TK_NOTIFY_FAILED 'E'
+#define TK_NOTIFY_TTY 'T'
 
 /* Exit codes, as Docker and Podman use them. */
 #define TK_EXIT_FAIL 125    /* tk itself failed */

@@ -49,7 +49,7 @@ static const int default_caps[] = {
 };
 
 struct run_opts {
-	bool rm, userns_host, net_host, unconfined, notify;
+	bool rm, userns_host, net_host, unconfined, notify, tty;
 	const char *hostname, *workdir, *id;
 	bool have_user;
 	uint32_t uid, gid;
@@ -91,6 +91,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			if (o->notify)
 				usage("duplicate --notify");
 			o->notify = true;
+			continue;
+		}
+		if (!strcmp(a, "--tty")) {
+			if (o->tty)
+				usage("duplicate --tty");
+			o->tty = true;
 			continue;
 		}
 		if (!v)
@@ -174,7 +180,7 @@ check_store_fd(void)
 /* --notify: fd TK_NOTIFY_FD must be a unix socket. We only ever send
  * one byte on it, so the caller's end is all it can reach; anything else
  * there is closed, so no stray descriptor of the caller's stays open. */
-static void
+void
 check_notify_fd(bool notify)
 {
 	struct stat st;
@@ -191,6 +197,52 @@ check_notify_fd(bool notify)
 		die(TK_EXIT_FAIL, "run: --notify needs a unix socket on fd %d", TK_NOTIFY_FD);
 	if (fcntl(TK_NOTIFY_FD, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(TK_EXIT_FAIL, "run: notify fd");
+}
+
+/*
+ * --tty, in G (root of its user namespace, inside the new root, in its
+ * new session, before any payload code): a new pty from the container's
+ * own devpts instance (mounted by mount.c; /dev is our tmpfs, nothing
+ * from the image), its master sent to the caller over TK_NOTIFY_FD with
+ * SCM_RIGHTS, the slave made the controlling terminal and stdio. The
+ * caller's terminal never reaches the container: 0-2 are replaced here,
+ * and the caller proxies bytes through the master only (SECURITY.md 27,
+ * TIOCSTI).
+ */
+void
+tty_setup(int sockfd)
+{
+	int master, slave, zero = 0;
+	char b = TK_NOTIFY_TTY, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &b, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	/* O_NONBLOCK: for exec, /dev is the container's, and a FIFO there
+	 * must not hang us; only a pty master passes the ioctls. */
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &zero) < 0 ||
+	    fcntl(master, F_SETFL, O_RDWR) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open a pty");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open the pty");
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(sockfd, &msg, MSG_NOSIGNAL) != 1)
+		die_errno(TK_EXIT_FAIL, "cannot pass the pty");
+	close(master);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set the controlling terminal");
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(slave, fd) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot set up the terminal");
+	close(slave);
 }
 
 /*
@@ -522,6 +574,8 @@ child_main(struct child_ctx *c)
 	 * cannot push input into the caller's (TIOCSTI, CVE-2017-5226). */
 	if (setsid() < 0)
 		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (o->tty)
+		tty_setup(TK_NOTIFY_FD);
 	/* Every descriptor goes but the close-on-exec pipe of --notify,
 	 * moved to 3 (the store's place: the root filesystem is built). */
 	if (c->execfd >= 0) {
@@ -658,7 +712,7 @@ verb_run(int argc, char **argv)
 	if (!o.have_user)
 		o.uid = o.gid = 0;
 	check_store_fd();
-	check_notify_fd(o.notify);
+	check_notify_fd(o.notify || o.tty);
 
 	/* Phase 1: everything in the caller's store is reached with the
 	 * caller's file credentials, beneath the store, no symlinks. The
@@ -717,10 +771,10 @@ verb_run(int argc, char **argv)
 	if (pid == 0) {
 		close(gopipe[1]);
 		close(recdir);
-		if (o.notify) {
+		if (o.notify)
 			close(execpipe[0]);
+		if (o.notify && !o.tty)
 			close(TK_NOTIFY_FD);
-		}
 		c = (struct child_ctx){ &o, &spec, &map, gopipe[0], execpipe[1] };
 		child_main(&c);
 	}
@@ -731,6 +785,8 @@ verb_run(int argc, char **argv)
 	close(gopipe[0]);
 	if (o.notify)
 		close(execpipe[1]);
+	if (o.tty && !o.notify)
+		close(TK_NOTIFY_FD);   /* G's copy is the only one */
 
 	/* Phase 3. */
 	if (spec.userns) {
