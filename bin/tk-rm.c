@@ -4,6 +4,7 @@
  * stdin, one per line (-z: NUL-separated), so `tk-ls -q --exited | tk-rm -`
  * works.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ static const char usage_text[] =
 	"Remove containers (by ID, unique ID prefix or name), or images.\n"
 	"\n"
 	"  -f, --force     kill running containers first\n"
+	"  -r, --image-too also each container's image, when no other container uses it\n"
 	"      --image     remove images instead; refused while a container uses one\n"
 	"      --unused    with --image: every image no container uses\n"
 	"  -               read names from stdin, one per line\n"
@@ -30,7 +32,39 @@ static const char usage_text[] =
 	"      --root DIR  the store (default: $TK_ROOT, ~/.local/share/tk)\n"
 	"      --help      show this help\n";
 
-static bool force, images, unused;
+static bool force, images, unused, with_image;
+
+/* -r: the container's image too, unless another container uses it (the
+ * seed's rm -r). Its names are printed as it goes. */
+static int
+rm_image_if_unused(struct tk_store *st, const char *id)
+{
+	struct tk_container *cs = NULL;
+	struct tk_err err;
+	size_t n = 0;
+	bool used = false;
+
+	if (!tk_valid_hex64(id))
+		return 0;
+	if (container_list(st, &cs, &n, &err) < 0) {
+		tk_warn("%s", err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		used |= !strcmp(cs[i].image_id, id);
+	container_list_free(cs, n);
+	if (used)
+		return 0;
+	if (image_delete(st, id, &err) < 0) {
+		/* Already gone (another tk-rm -r) is what was asked for. */
+		if (err.code == ENOENT)
+			return 0;
+		tk_warn("cannot remove image %.12s: %s", id, err.msg);
+		return -1;
+	}
+	printf("%s\n", id);
+	return 0;
+}
 
 static int
 rm_container(struct tk_store *st, const char *ref)
@@ -60,6 +94,8 @@ rm_container(struct tk_store *st, const char *ref)
 		r = -1;
 	} else {
 		puts(ref);
+		if (with_image)
+			r = rm_image_if_unused(st, c.image_id);
 	}
 	container_free(&c);
 	return r;
@@ -146,9 +182,10 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "image-too", no_argument, NULL, 'R' },
 		{ "image", no_argument, NULL, 'I' },
 		{ "unused", no_argument, NULL, 'U' },
-		{ "root", required_argument, NULL, 'r' },
+		{ "root", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'H' },
 		{ 0 },
 	};
@@ -160,13 +197,14 @@ main(int argc, char **argv)
 
 	tk_prog = "tk-rm";
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "fz", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "frz", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': force = true; break;
+		case 'r': case 'R': with_image = true; break;
 		case 'z': nul = true; break;
 		case 'I': images = true; break;
 		case 'U': unused = true; break;
-		case 'r': root = optarg; break;
+		case 'D': root = optarg; break;
 		case 'H': return tk_print_help(usage_text);
 		default: tk_usage_error("bad option '%s'", argv[optind - 1]);
 		}

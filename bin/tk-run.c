@@ -21,6 +21,7 @@
 #include "cgroup-spec.h"
 #include "monitor.h"
 #include "pty.h"
+#include "start.h"
 #include "protocol.h"
 #include "store.h"
 #include "user.h"
@@ -128,7 +129,7 @@ main(int argc, char **argv)
 	long long log_size = 0;
 	char home[256], hostbuf[16], qbuf[96];
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
-	int opt, n;
+	int opt;
 
 	tk_prog = "tk-run";
 	opterr = 0;
@@ -265,6 +266,9 @@ main(int argc, char **argv)
 	c.image = xstrdup(argv[optind]);
 	memcpy(c.image_id, img.id, sizeof(c.image_id));
 
+	/* Kept for tk-start, which runs it again with the same limits. */
+	for (int i = 0; i < limits.nargs; i++)
+		strv_push(&c.limits, limits.args[i]);
 	if (container_create(&st, &c, &err) < 0)
 		tk_die_err(125, &err);
 	if (!c.hostname) {
@@ -278,48 +282,11 @@ main(int argc, char **argv)
 	}
 
 	/* The helper's fixed grammar (helper/protocol.h). */
-	n = helper_argv(hargv);
-	hargv[n++] = "run";
-	if (rm)
-		hargv[n++] = "--rm";
-	if (detach)
-		hargv[n++] = "--notify";
-	if (tty)
-		hargv[n++] = "--tty";
-	if (c.userns_host) {
-		hargv[n++] = "--userns";
-		hargv[n++] = "host";
+	{
+		struct start_opts so = { .rm = rm, .detach = detach, .tty = tty };
+		if (start_helper_argv(&c, &so, hargv, &err) < 0)
+			tk_die_err(125, &err);
 	}
-	hargv[n++] = "--net";
-	hargv[n++] = c.net_host ? "host" : "none";
-	if (c.unconfined) {
-		hargv[n++] = "--seccomp";
-		hargv[n++] = "unconfined";
-	}
-	hargv[n++] = "--hostname";
-	hargv[n++] = c.hostname;
-	hargv[n++] = "--user";
-	hargv[n++] = xasprintf("%u:%u", c.uid, c.gid);
-	hargv[n++] = "--workdir";
-	hargv[n++] = c.workdir;
-	for (size_t i = 0; c.env[i] && n < TK_MAX_ARGS - 300; i++) {
-		hargv[n++] = "--env";
-		hargv[n++] = c.env[i];
-	}
-	for (size_t i = 0; c.layers[i] && n < TK_MAX_ARGS - 200; i++) {
-		hargv[n++] = "--layer";
-		hargv[n++] = c.layers[i];
-	}
-	for (int i = 0; i < limits.nargs; i++)
-		hargv[n++] = limits.args[i];
-	hargv[n++] = c.id;
-	hargv[n++] = "--";
-	for (size_t i = 0; c.argv[i]; i++) {
-		if (n >= TK_MAX_ARGS - 1)
-			tk_die(125, "too many arguments");
-		hargv[n++] = c.argv[i];
-	}
-	hargv[n] = NULL;
 
 	/* The store goes to the helper as fd 3, without close-on-exec (dup2
 	 * onto itself would keep the flag, hence the fcntl). */

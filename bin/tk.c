@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  exec      run a command in a running container (tk-exec)\n"
 	"  logs      print a detached container's output (tk-logs)\n"
 	"  stop      stop containers (tk-stop)\n"
+	"  start     run stopped containers again (tk-start)\n"
 	"  inspect   a container's configuration and state as JSON (tk-inspect)\n"
 	"  rmi       remove images (tk-rm --image)\n"
 	"\n"

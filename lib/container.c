@@ -79,6 +79,8 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 		return tk_err_set(err, "cannot encode container record");
 	if (c->unconfined)
 		json_object_set_new(o, "seccomp_unconfined", json_true());
+	if (c->limits)
+		json_object_set_new(o, "limits", strv_to_json(c->limits));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	r = write_file_sync_at(dirfd, CT_JSON, s, strlen(s), 0600, false, err);
@@ -180,6 +182,7 @@ container_load(struct tk_store *st, const char *id, struct tk_container *c, stru
 	c->net_host = json_is_true(json_object_get(o, "net_host"));
 	c->userns_host = json_is_true(json_object_get(o, "userns_host"));
 	c->unconfined = json_is_true(json_object_get(o, "seccomp_unconfined"));
+	c->limits = json_to_strv(json_object_get(o, "limits"));
 	c->created = json_integer_value(json_object_get(o, "created"));
 	json_decref(o);
 	state_at(dfd, c);
@@ -371,6 +374,7 @@ container_free(struct tk_container *c)
 	strv_free(c->argv);
 	strv_free(c->env);
 	strv_free(c->layers);
+	strv_free(c->limits);
 	free(c->workdir);
 	free(c->user);
 	free(c->hostname);
