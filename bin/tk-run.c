@@ -35,6 +35,7 @@ static const char usage_text[] =
 	"  -d, --detach          run in the background, print the container's ID\n"
 	"  -t, --tty             give the container a terminal of its own (a new pty)\n"
 	"  -i, --interactive     accepted for docker's -it; stdin is always passed on\n"
+	"      --init            a tiny init as pid 1: reaps zombies, forwards signals\n"
 	"      --log-size SIZE   with -d: rotate the log at SIZE bytes (k, m; default 8m)\n"
 	"  --rm                  remove the container when it exits\n"
 	"  --name NAME           name the container\n"
@@ -101,6 +102,7 @@ main(int argc, char **argv)
 		{ "rm", no_argument, NULL, 'R' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "init", no_argument, NULL, 'I' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "log-size", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
@@ -125,7 +127,7 @@ main(int argc, char **argv)
 	struct tk_err err;
 	cleanup_strv char **envflags = NULL, **cmd = NULL, **entry = NULL;
 	const char *root = NULL, *user = NULL, *entrypoint = NULL;
-	bool rm = false, entry_set = false, detach = false, tty = false;
+	bool rm = false, entry_set = false, detach = false, tty = false, init = false;
 	long long log_size = 0;
 	char home[256], hostbuf[16], qbuf[96];
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
@@ -144,6 +146,7 @@ main(int argc, char **argv)
 		case 'R': rm = true; break;
 		case 'd': detach = true; break;
 		case 't': tty = true; break;
+		case 'I': init = true; break;
 		case 'i': break;   /* stdin is the caller's already */
 		case 'L': {
 			char *end;
@@ -266,6 +269,7 @@ main(int argc, char **argv)
 	c.image = xstrdup(argv[optind]);
 	memcpy(c.image_id, img.id, sizeof(c.image_id));
 
+	c.init = init;
 	/* Kept for tk-start, which runs it again with the same limits. */
 	for (int i = 0; i < limits.nargs; i++)
 		strv_push(&c.limits, limits.args[i]);
@@ -283,7 +287,7 @@ main(int argc, char **argv)
 
 	/* The helper's fixed grammar (helper/protocol.h). */
 	{
-		struct start_opts so = { .rm = rm, .detach = detach, .tty = tty };
+		struct start_opts so = { .rm = rm, .detach = detach, .tty = tty, .init = init };
 		if (start_helper_argv(&c, &so, hargv, &err) < 0)
 			tk_die_err(125, &err);
 	}

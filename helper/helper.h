@@ -76,6 +76,9 @@ void tty_setup(int sockfd);
 /* fd TK_NOTIFY_FD: a unix socket when wanted (made close-on-exec), else closed. */
 void check_notify_fd(bool wanted);
 
+/* init.c: --init; returns in the child, which executes the payload. */
+void init_fork(void);
+
 /* exec.c */
 int verb_exec(int argc, char **argv);
 

@@ -3,7 +3,7 @@
  * fixed descriptors, limits and exit codes. The only header the helper
  * shares with lib/ (STYLE.md).
  *
- *   tk-helper run [--rm] [--notify] [--tty] [--userns host] [--net none|host]
+ *   tk-helper run [--rm] [--notify] [--tty] [--init] [--userns host] [--net none|host]
  *                 [--seccomp unconfined] [--hostname NAME]
  *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
  *                 [LIMIT VALUE]... --layer HEX... ID -- ARGV...

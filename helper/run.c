@@ -49,7 +49,7 @@ static const int default_caps[] = {
 };
 
 struct run_opts {
-	bool rm, userns_host, net_host, unconfined, notify, tty;
+	bool rm, userns_host, net_host, unconfined, notify, tty, init;
 	const char *hostname, *workdir, *id;
 	bool have_user;
 	uint32_t uid, gid;
@@ -97,6 +97,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			if (o->tty)
 				usage("duplicate --tty");
 			o->tty = true;
+			continue;
+		}
+		if (!strcmp(a, "--init")) {
+			if (o->init)
+				usage("duplicate --init");
+			o->init = true;
 			continue;
 		}
 		if (!v)
@@ -599,6 +605,8 @@ child_main(struct child_ctx *c)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (!o->unconfined)
 		seccomp_install();
+	if (o->init)
+		init_fork();
 	exec_payload(o->argv, (char **)o->env);
 }
 

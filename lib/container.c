@@ -81,6 +81,8 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 		json_object_set_new(o, "seccomp_unconfined", json_true());
 	if (c->limits)
 		json_object_set_new(o, "limits", strv_to_json(c->limits));
+	if (c->init)
+		json_object_set_new(o, "init", json_true());
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	r = write_file_sync_at(dirfd, CT_JSON, s, strlen(s), 0600, false, err);
@@ -183,6 +185,7 @@ container_load(struct tk_store *st, const char *id, struct tk_container *c, stru
 	c->userns_host = json_is_true(json_object_get(o, "userns_host"));
 	c->unconfined = json_is_true(json_object_get(o, "seccomp_unconfined"));
 	c->limits = json_to_strv(json_object_get(o, "limits"));
+	c->init = json_is_true(json_object_get(o, "init"));
 	c->created = json_integer_value(json_object_get(o, "created"));
 	json_decref(o);
 	state_at(dfd, c);

@@ -26,6 +26,7 @@ struct tk_container {
 	uint32_t uid, gid;
 	bool net_host, userns_host;
 	bool unconfined;    /* --security-opt seccomp=unconfined */
+	bool init;          /* --init */
 	char **limits;      /* the helper's limit arguments, for tk-start */
 	long long created;
 	/* Filled by container_state(). */

@@ -21,6 +21,8 @@ start_helper_argv(const struct tk_container *c, const struct start_opts *o,
 		hargv[n++] = "--notify";
 	if (o->tty)
 		hargv[n++] = "--tty";
+	if (o->init || c->init)
+		hargv[n++] = "--init";
 	if (c->userns_host) {
 		hargv[n++] = "--userns";
 		hargv[n++] = "host";

@@ -6,7 +6,7 @@
 #include "container.h"
 
 struct start_opts {
-	bool rm, detach, tty;
+	bool rm, detach, tty, init;
 };
 
 /* Fill hargv (TK_MAX_ARGS entries) with the helper's run command for c,

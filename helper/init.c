@@ -1,0 +1,61 @@
+/*
+ * --init: the container's pid 1 stays helper code, with nothing left of
+ * the helper's privileges (it runs after drop_to_payload, as the
+ * payload's ids, with no_new_privs and seccomp), and the payload is its
+ * child. It reaps every zombie the pid namespace leaves it, forwards the
+ * signals it gets to the payload (which, not being pid 1, no longer drops
+ * those it has no handler for), and ends with the payload's status. It
+ * stays non-dumpable, so nothing in the container can ptrace it or reach
+ * its memory (SECURITY.md 27).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+void
+init_fork(void)
+{
+	sigset_t all, none;
+	pid_t child;
+	int st, status = TK_EXIT_FAIL;
+	bool done = false;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	child = fork();
+	if (child < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start the command under --init");
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		return;   /* the caller executes the payload */
+	}
+	/* run --notify: the payload's exec alone may close the caller's
+	 * pipe (its EOF means "executed"); init keeps no copy. */
+	if (die_notify_fd >= 0) {
+		close(die_notify_fd);
+		die_notify_fd = -1;
+	}
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(&all, &si);
+		if (s < 0)
+			continue;
+		if (s != SIGCHLD) {
+			kill(child, s);
+			continue;
+		}
+		for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;)
+			if (w == child) {
+				status = status_of(st);
+				done = true;
+			}
+		if (done)
+			break;
+	}
+	_exit(status);
+}
