@@ -69,6 +69,9 @@ install: all
 	install -m 0755 helper/tk-helper $(DESTDIR)$(LIBEXECDIR)/tk-helper
 	install -m 0755 bin/tk-monitor $(DESTDIR)$(LIBEXECDIR)/tk-monitor
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(COMPDIR)
+	install -m 0644 completion/tk.bash $(DESTDIR)$(COMPDIR)/tk
+	for t in $(filter-out tk,$(TOOLS)); do ln -sf tk $(DESTDIR)$(COMPDIR)/$$t; done
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' sudoers.d/tk.in > $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
@@ -87,6 +90,7 @@ setuid:
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(DESTDIR)$(LIBEXECDIR)/tk-helper
 	rm -f $(DESTDIR)$(LIBEXECDIR)/tk-monitor
+	rm -f $(addprefix $(DESTDIR)$(COMPDIR)/,$(TOOLS))
 	rm -f $(DESTDIR)$(SYSCONFDIR)/sudoers.d/tk.example
 	cd man && for m in *.[178]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 
