@@ -18,7 +18,7 @@ else
 	note "runc run -d failed, runc exec and nsenter rows left out: $(head -c 300 "$work/err")"
 fi
 
-if [ "$have_tk" = 1 ] && [ -x "$tk/bin/tk-exec" ] && tk_has tk-run -d; then
+if [ "$have_tk" = 1 ] && [ -x "$tk/bin/tk-exec" ] && tk_has tk-run --detach; then
 	if cid=$("$tk/bin/tk-run" --root "$tk_root" -d bench /bin/sleep 1000000 \
 		</dev/null 2>"$work/err"); then
 		atexit "$tk/bin/tk-rm --root $tk_root -f $cid || { $tk/bin/tk-stop --root $tk_root $cid; $tk/bin/tk-rm --root $tk_root $cid; }"
