@@ -25,15 +25,15 @@ mem_of() { # NAME PIDFILE
 	: >"$work/mem"
 	while IFS= read -r p; do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] || continue
-		r=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		r=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null) || r=
+		s=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null) || s=
 		[ -n "$r" ] && printf '%s %s\n' "$r" "${s:-0}" >>"$work/mem"
 	done <"$2"
 	n=$(wc -l <"$work/mem")
 	[ "$n" -gt 0 ] || return 0
 	rmed=$(sort -n "$work/mem" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $1 }')
 	pmed=$(sort -k2n "$work/mem" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $2 }')
-	metric "$1 processes (new, running)" "$n" ""
+	metric "$1 processes (of these containers)" "$n" ""
 	metric "$1 RSS, median" "$rmed" KiB
 	metric "$1 PSS, median" "$pmed" KiB
 }
@@ -60,7 +60,24 @@ if [ "$have_tk" = 1 ]; then
 		[ "$k" -gt 0 ] && metric "start, per detached container" "$(( (t1 - t0) / k ))" ms
 		sleep 1
 		for p in /proc/[0-9]*; do echo "${p#/proc/}"; done | sort >"$work/pids.after"
-		comm -13 "$work/pids.before" "$work/pids.after" >"$work/pids.new"
+		# Only ours: new processes whose command line names one of our
+		# containers (the monitors, the helpers they run), and their
+		# children, so the tests of other checkouts running at the same
+		# time are not counted.
+		comm -13 "$work/pids.before" "$work/pids.after" >"$work/pids.cand"
+		cut -c1-12 "$work/density.ids" >"$work/ids.short"
+		: >"$work/pids.new"
+		for pass in 1 2 3; do
+			while IFS= read -r p; do
+				grep -qx "$p" "$work/pids.new" && continue
+				pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || pp=
+				if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+					grep -qFf "$work/ids.short" ||
+					{ [ -n "$pp" ] && grep -qx "$pp" "$work/pids.new"; }; then
+					echo "$p" >>"$work/pids.new"
+				fi
+			done <"$work/pids.cand"
+		done
 		mem_of tk-monitor "$work/pids.new"
 		mem_of tk-helper "$work/pids.new"
 		mem_of sleep "$work/pids.new"
