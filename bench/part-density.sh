@@ -71,7 +71,7 @@ if [ "$have_tk" = 1 ]; then
 			while IFS= read -r p; do
 				grep -qx "$p" "$work/pids.new" && continue
 				pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || pp=
-				if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+				if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
 					grep -qFf "$work/ids.short" ||
 					{ [ -n "$pp" ] && grep -qx "$pp" "$work/pids.new"; }; then
 					echo "$p" >>"$work/pids.new"
