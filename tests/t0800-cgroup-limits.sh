@@ -17,7 +17,7 @@ fi
 as_alice() { tk_as alice "$@"; }
 
 test_expect_success 'setup: helper, alice (member of tk), a busybox image' '
-	tk_setup_helper &&
+	cg_setup_helper t0800 &&
 	tk_add_user alice &&
 	alice_uid=$(tk_user_uid alice) &&
 	forget_uid_cgroups $alice_uid &&
@@ -49,12 +49,12 @@ test_expect_success 'memory limit: a payload under it runs and is not reported' 
 	test_grep "\"name\":\"fine\".*\"oom_killed\":false" json
 '
 
-test_expect_success 'the cgroup: under our own cgroup, root-owned, the container sees only itself' '
+test_expect_success 'the cgroup: under our own cgroup (or beside it, v2), root-owned, the container sees only itself' '
 	start_bg cgpath --pids-max 50 -m 64M bb sh -c "cat /proc/self/cgroup; sleep 300" &&
 	for c in $CG_CTRLS; do
 		d=$(ct_cgroup_dir "$cpid" $c) &&
-		own=$(own_cgroup_dir $c) &&
-		case $d in "$own"/tk/$alice_uid/"$cid") ;; *) echo "$d not under $own/tk/$alice_uid" >&2; false ;; esac &&
+		base=$(cg_base $c) &&
+		case $d in "$base"/$alice_uid/"$cid") ;; *) echo "$d not under $base/$alice_uid" >&2; false ;; esac &&
 		test "$(stat -c %u:%a "$d")" = 0:755 &&
 		test "$(stat -c %u "$d/cgroup.procs")" = 0 || return 1
 	done &&
@@ -62,7 +62,7 @@ test_expect_success 'the cgroup: under our own cgroup, root-owned, the container
 	{ grep -v "^[0-9]*:[^:]*:/\$" cgpath.out >bad; test_line_count = 0 bad; } &&
 	stop_bg cgpath &&
 	for c in $CG_CTRLS; do
-		test_must_fail test -e "$(own_cgroup_dir $c)/tk/$alice_uid/$cid" || return 1
+		test_must_fail test -e "$(cg_base $c)/$alice_uid/$cid" || return 1
 	done
 '
 
@@ -274,17 +274,17 @@ test_expect_success 'a killed tk-run leaves no cgroup: the reaper removes it' '
 	parent=$(ps -o ppid= -p "$cpid" | tr -d " ") &&
 	kill -9 "$parent" &&
 	for c in $CG_CTRLS; do
-		test_wait_until 20 "! test -e $(own_cgroup_dir $c)/tk/$alice_uid/$cid" || return 1
+		test_wait_until 20 "! test -e $(cg_base $c)/$alice_uid/$cid" || return 1
 	done
 '
 
 test_expect_success 'an empty cgroup left by a killed reaper goes with the next run' '
 	for c in $CG_CTRLS; do
-		mkdir "$(own_cgroup_dir $c)/tk/$alice_uid/deadbeef" || return 1
+		mkdir "$(cg_base $c)/$alice_uid/deadbeef" || return 1
 	done &&
 	as_alice tk-run --rm bb true &&
 	for c in $CG_CTRLS; do
-		test_must_fail test -e "$(own_cgroup_dir $c)/tk/$alice_uid/deadbeef" || return 1
+		test_must_fail test -e "$(cg_base $c)/$alice_uid/deadbeef" || return 1
 	done
 '
 

@@ -16,37 +16,16 @@ fi
 
 as_alice() { tk_as alice "$@"; }
 
-# The installed helper reads /etc/tk/tk.conf, a path compiled in. This
-# test builds its own setuid copy with $TRASH/etc compiled in instead, so
-# it sets policy without touching the machine's /etc; no user can point a
-# real helper elsewhere.
-build_conf_helper() {
-	mkdir -p "$TRASH/etc/tk" &&
-	chmod 755 "$TRASH/etc" "$TRASH/etc/tk" &&
-	flags=$(make -s -C "$REPO" helper-flags) &&
-	(cd "$REPO" && cc $flags -UTK_SYSCONFDIR -DTK_SYSCONFDIR="\"$TRASH/etc\"" \
-		-o "$TK_HELPER.new" helper/*.c) &&
-	chown root:tk "$TK_HELPER.new" &&
-	chmod 4750 "$TK_HELPER.new" &&
-	mv "$TK_HELPER.new" "$TK_HELPER"
-}
-
-# conf LINE...: write the test tk.conf, root's, mode 644.
-conf() {
-	printf '%s\n' "$@" >"$TRASH/etc/tk/tk.conf" &&
-	chmod 644 "$TRASH/etc/tk/tk.conf"
-}
-
 test_expect_success 'setup: a helper reading a test tk.conf, alice, an image' '
-	tk_setup_helper &&
-	build_conf_helper &&
+	cg_setup_helper t0810 &&
+	{ test -n "$CG_ABS_BASE" || build_conf_helper; } &&
 	tk_add_user alice &&
 	alice_uid=$(tk_user_uid alice) &&
 	CG_TK=tktest forget_uid_cgroups $alice_uid &&
 	tk_build_busybox_tar "$TRASH/bb.tar.gz" &&
 	chmod 644 "$TRASH/bb.tar.gz" &&
 	as_alice tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >/dev/null &&
-	conf "# caps for the test" "cgroup-parent = tktest" "max-memory = 48M" \
+	conf "# caps for the test" "cgroup-parent = ${CG_ABS_BASE:-tktest}" "max-memory = 48M" \
 	     "max-pids = 40" "max-cpus = 0.5" "max-containers = 1"
 '
 test_atexit 'tk_as alice sh -c "tk-ls -q | tk-rm -f -"'
@@ -57,13 +36,13 @@ test_expect_success 'the cgroup parent comes from tk.conf; the caps are the limi
 	start_bg p1 bb sleep 300 &&
 	for c in $CG_CTRLS; do
 		d=$(ct_cgroup_dir "$cpid" $c) &&
-		test "$d" = "$(own_cgroup_dir $c)/tktest/$alice_uid/$cid" || return 1
+		test "$d" = "$(CG_TK=tktest cg_base $c)/$alice_uid/$cid" || return 1
 	done &&
-	u=$(own_cgroup_dir memory)/tktest/$alice_uid &&
+	u=$(CG_TK=tktest cg_base memory)/$alice_uid &&
 	echo $((48 << 20)) >expect && test_cmp expect "$u/$(mem_knob)" &&
-	u=$(own_cgroup_dir pids)/tktest/$alice_uid &&
+	u=$(CG_TK=tktest cg_base pids)/$alice_uid &&
 	echo 40 >expect && test_cmp expect "$u/pids.max" &&
-	u=$(own_cgroup_dir cpu)/tktest/$alice_uid &&
+	u=$(CG_TK=tktest cg_base cpu)/$alice_uid &&
 	if test -n "$CGV2"; then
 		echo "50000 100000" >expect && test_cmp expect "$u/cpu.max"
 	else

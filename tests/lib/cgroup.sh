@@ -35,11 +35,59 @@ ct_cgroup_dir() {
 	_cg_dir "$(_cg_line "/proc/$1/cgroup" "$2")"
 }
 
+# cg_base CTRL: where the helper puts the <uid> cgroups: below our own
+# cgroup (the relative default tk, or $CG_TK), or the absolute
+# $CG_ABS_BASE that cg_setup_helper chose.
+cg_base() {
+	if test -n "$CG_ABS_BASE"; then
+		echo "/sys/fs/cgroup$CG_ABS_BASE"
+	else
+		echo "$(own_cgroup_dir $1)/${CG_TK:-tk}"
+	fi
+}
+
+# build_conf_helper: the installed helper reads /etc/tk/tk.conf, a path
+# compiled in. This builds the test's own setuid copy with $TRASH/etc
+# compiled in instead, so a test sets policy without touching the
+# machine's /etc; no user can point a real helper elsewhere.
+build_conf_helper() {
+	mkdir -p "$TRASH/etc/tk" &&
+	chmod 755 "$TRASH/etc" "$TRASH/etc/tk" &&
+	_flags=$(make -s -C "$REPO" helper-flags) &&
+	(cd "$REPO" && cc $_flags -UTK_SYSCONFDIR -DTK_SYSCONFDIR="\"$TRASH/etc\"" \
+		-o "$TK_HELPER.new" helper/*.c) &&
+	chown root:tk "$TK_HELPER.new" &&
+	chmod 4750 "$TK_HELPER.new" &&
+	mv "$TK_HELPER.new" "$TK_HELPER"
+}
+
+# conf LINE...: write the test tk.conf, root's, mode 644.
+conf() {
+	printf '%s\n' "$@" >"$TRASH/etc/tk/tk.conf" &&
+	chmod 644 "$TRASH/etc/tk/tk.conf"
+}
+
+# cg_setup_helper NAME: tk_setup_helper. On cgroup v2 our own cgroup holds
+# processes (this shell), so it cannot hand controllers to cgroups below
+# it, unless it is the root: there, a helper built with a tk.conf whose
+# cgroup-parent is /.../tk-NAME beside our cgroup (CG_ABS_BASE).
+cg_setup_helper() {
+	tk_setup_helper || return 1
+	test -n "$CGV2" || return 0
+	_own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	test "$_own" = / && return 0
+	CG_ABS_BASE=$(dirname "$_own")
+	CG_ABS_BASE=${CG_ABS_BASE%/}/tk-$1
+	build_conf_helper &&
+	conf "cgroup-parent = $CG_ABS_BASE" &&
+	test_atexit "rmdir /sys/fs/cgroup$CG_ABS_BASE 2>/dev/null"
+}
+
 # forget_uid_cgroups UID: at exit, remove the empty <parent>/UID cgroups the
 # helper keeps for a user (they hold tk.conf's caps), once the user is gone.
 forget_uid_cgroups() {
 	for _c in $CG_CTRLS; do
-		test_atexit "rmdir $(own_cgroup_dir $_c)/${CG_TK:-tk}/$1 2>/dev/null"
+		test_atexit "rmdir $(cg_base $_c)/$1 2>/dev/null"
 	done
 }
 
@@ -66,10 +114,10 @@ ct_upper() {
 }
 
 # check_no_cgroups: no container cgroup of alice is left in any hierarchy
-# (below $CG_TK, default tk, the relative cgroup parent).
+# (below cg_base).
 check_no_cgroups() {
 	for _c in $CG_CTRLS; do
-		_cgu=$(own_cgroup_dir $_c)/${CG_TK:-tk}/$alice_uid
+		_cgu=$(cg_base $_c)/$alice_uid
 		test -d "$_cgu" || continue
 		if test -n "$(find "$_cgu" -mindepth 1 -maxdepth 1 -type d)"; then
 			echo "cgroups left in $_cgu:" >&2
