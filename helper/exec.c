@@ -231,6 +231,7 @@ child_main(const struct exec_opts *o, bool can_setgroups)
 			  o->workdir ? o->workdir : "/");
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
 		die(TK_EXIT_FAIL, "working directory is outside the container");
+	limits_for_caller();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (!o->unconfined)

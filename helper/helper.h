@@ -50,6 +50,9 @@ void write_all_or_die(int fd, const char *buf, size_t len, const char *what);
 /* Temporarily switch file credentials to the caller (SECURITY.md 18). */
 void fs_as_caller(void);
 void fs_as_root(void);
+/* SECURITY.md 8: the helper's own limits, and the caller's back. */
+void limits_for_helper(void);
+void limits_for_caller(void);
 
 /* policy.c */
 void policy_identify_caller(void);

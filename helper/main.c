@@ -106,6 +106,7 @@ main(int argc, char **argv)
 		    "(make install as root) or use sudo mode (see tk-helper(8)); "
 		    "no_new_privs or a nosuid mount also prevent it");
 	privileged = true;
+	limits_for_helper();
 
 	/* SECURITY.md 16: bounded argv before any parsing. */
 	if (argc > TK_MAX_ARGS)

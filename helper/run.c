@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -546,6 +547,7 @@ struct child_ctx {
 	const struct idmap *map;
 	int go;          /* read end: one byte once the maps are written */
 	int execfd;      /* --notify: write end, close-on-exec; -1 otherwise */
+	int parent;      /* pidfd of the parent */
 };
 
 static _Noreturn void
@@ -555,9 +557,16 @@ child_main(struct child_ctx *c)
 	char go, cwd[4096];
 	sigset_t none;
 
+	/* The parent may die at any point (a failed write, SIGKILL from the
+	 * caller): the death signal first, then a check that the parent was
+	 * still alive when it was set, so the container never outlives it
+	 * untracked (SECURITY.md 33). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(TK_EXIT_FAIL);
 	/* Wait for the parent: until the maps are written we are nobody in
 	 * our namespace and touch nothing (SECURITY.md 18). */
-	if (read(c->go, &go, 1) != 1)
+	if (read(c->go, &go, 1) != 1 ||
+	    poll(&(struct pollfd){ .fd = c->parent, .events = POLLIN }, 1, 0) != 0)
 		_exit(TK_EXIT_FAIL);
 	close(c->go);
 	die_notify_fd = c->execfd;   /* from here on, die() tells the parent */
@@ -601,6 +610,7 @@ child_main(struct child_ctx *c)
 			  o->workdir ? o->workdir : "/");
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
 		die(TK_EXIT_FAIL, "working directory is outside the container");
+	limits_for_caller();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (!o->unconfined)
@@ -700,6 +710,7 @@ drop_privileges_for_good(void)
 	if (getresuid(&r, &e, &s) < 0 || r != caller.uid || e != caller.uid || s != caller.uid)
 		die(TK_EXIT_FAIL, "privilege drop did not hold");
 	privileged = caller.root;
+	limits_for_caller();
 }
 
 int
@@ -711,6 +722,7 @@ verb_run(int argc, char **argv)
 	struct child_ctx c;
 	int gopipe[2], execpipe[2] = { -1, -1 }, recdir, ctsfd, ctfd, nsfd = -1, st, status;
 	char procpath[32], go = 1;
+	int parentfd;
 	sigset_t fwd;
 	pid_t pid;
 	unsigned long flags;
@@ -755,6 +767,9 @@ verb_run(int argc, char **argv)
 	policy_idmap(&map);
 	cgroup_setup(&o.limits, o.id, recdir, record_alive);
 
+	parentfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (parentfd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open a pidfd");
 	if (pipe2(gopipe, O_CLOEXEC) < 0 || (o.notify && pipe2(execpipe, O_CLOEXEC) < 0))
 		die_errno(TK_EXIT_FAIL, "cannot create pipe");
 	sigemptyset(&fwd);
@@ -783,7 +798,7 @@ verb_run(int argc, char **argv)
 			close(execpipe[0]);
 		if (o.notify && !o.tty)
 			close(TK_NOTIFY_FD);
-		c = (struct child_ctx){ &o, &spec, &map, gopipe[0], execpipe[1] };
+		c = (struct child_ctx){ &o, &spec, &map, gopipe[0], execpipe[1], parentfd };
 		child_main(&c);
 	}
 	if (spec.userns && (setresuid(-1, 0, -1) < 0 || setresgid(-1, 0, -1) < 0))

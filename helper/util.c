@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -173,4 +174,57 @@ fs_as_root(void)
 	setfsgid(0);
 	if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
 		die(TK_EXIT_FAIL, "cannot switch file credentials back");
+}
+
+/*
+ * SECURITY.md 8. The caller chooses the limits the helper starts with: a
+ * file size limit of 0 or five descriptors could make it fail half way,
+ * after the container exists (attack 6). It works with limits of its own
+ * and gives the caller's back, exactly, before the payload runs and when
+ * it drops its privileges for good: never higher than the caller's. Where
+ * even root may not raise a hard limit (no CAP_SYS_RESOURCE in the
+ * bounding set), it takes the hard limit, and refuses to start below
+ * what it needs, before it has done anything.
+ */
+static const struct {
+	int res;
+	const char *name;
+	rlim_t want, need;
+} own_limits[] = {
+	{ RLIMIT_NOFILE, "open files (ulimit -n)", 1024, 64 },
+	{ RLIMIT_FSIZE, "file size (ulimit -f)", RLIM_INFINITY, 1 << 20 },
+	{ RLIMIT_CORE, "core file size", 0, 0 },
+};
+static struct rlimit caller_limits[3];
+
+void
+limits_for_helper(void)
+{
+	for (int i = 0; i < 3; i++) {
+		struct rlimit r;
+		if (getrlimit(own_limits[i].res, &caller_limits[i]) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot read resource limits");
+		r = caller_limits[i];
+		if (own_limits[i].res == RLIMIT_CORE)
+			r.rlim_cur = 0;
+		else if (r.rlim_cur < own_limits[i].want)
+			r.rlim_cur = own_limits[i].want;
+		if (r.rlim_max < r.rlim_cur)
+			r.rlim_max = r.rlim_cur;
+		if (setrlimit(own_limits[i].res, &r) == 0)
+			continue;
+		r = caller_limits[i];
+		r.rlim_cur = r.rlim_max;
+		if (r.rlim_max < own_limits[i].need || setrlimit(own_limits[i].res, &r) < 0)
+			die(TK_EXIT_FAIL, "the resource limit on %s is too low to start a "
+			    "container: raise it", own_limits[i].name);
+	}
+}
+
+void
+limits_for_caller(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (setrlimit(own_limits[i].res, &caller_limits[i]) < 0)
+			die_errno(TK_EXIT_FAIL, "cannot restore resource limits");
 }
