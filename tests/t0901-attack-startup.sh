@@ -174,7 +174,7 @@ test_expect_success BUSYBOX,JQ "[$mode] row 5: umask $um: the helper writes noth
 	tk_as mallory tk-run --name um bb /bin/true || return 1
 	tk_as mallory sh -c "umask '$um'; exec \"\$@\"" sh \
 		sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory um) -- /bin/sh -c \"sleep 1000\"" &
-	test_wait_until 20 "test -e /run/tk/$mallory_uid/$(ct_id mallory um)" &&
+	test_wait_until 20 "pgrep -u $(tk_user mallory) -x sleep" &&
 	# The tools may refuse a umask that leaves them no access; if so,
 	# they say so in one line.
 	{ tk_as mallory sh -c "umask '$um'; tk-run --rm bb /bin/true" 2>err || clear_error err; } &&
@@ -198,7 +198,10 @@ test_expect_success BUSYBOX,JQ "[$mode] row 6: tiny rlimits fail closed, no half
 	oracle_before mallory &&
 	tk_as mallory tk-run --name rl bb /bin/true &&
 	for lim in --nofile=5 --fsize=0 --nproc=1; do
-		{ tk_as mallory prlimit $lim sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory rl) -- /bin/echo ran" >out 2>err; st=$?; } &&
+		# stderr through a pipe: a file there would stop any writer
+		# with SIGXFSZ under --fsize=0, the helper or not.
+		{ tk_as mallory prlimit $lim sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory rl) -- /bin/echo ran" 2>&1 >out; echo $? >st; } | cat >err &&
+		st=$(cat st) &&
 		echo "$lim: exit $st" && cat err &&
 		if test $st = 0; then
 			# It may work: then it must have worked fully.
@@ -208,6 +211,11 @@ test_expect_success BUSYBOX,JQ "[$mode] row 6: tiny rlimits fail closed, no half
 		fi || return 1
 	done &&
 	test_line_count = 1 "$mallory_home/tk/containers/$(ct_id mallory rl)/exit" &&
+	# The payload gets the caller limits back, never the helper ones.
+	tk_as mallory prlimit --nofile=64 --fsize=1048576 sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory rl) -- /bin/grep -E \"open files|file size\" /proc/self/limits" >out &&
+	awk "/^Max file size/ { f = \$4 \" \" \$5 } /open files/ { n = \$4 \" \" \$5 } END { print f; print n }" out >got &&
+	printf "1048576 1048576\n64 64\n" >expect &&
+	test_cmp expect got &&
 	tk_as mallory tk-rm rl &&
 	test -z "$(ls -A "$mallory_home/tk/containers")" &&
 	oracle_after

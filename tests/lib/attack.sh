@@ -143,7 +143,7 @@ oracle_after() {
 # clear_error FILE: one line, prefixed by the program that refused.
 clear_error() {
 	test_line_count = 1 "$1" &&
-	if ! grep -q -E '^(tk-helper|tk-[a-z]+|tk): .' "$1"; then
+	if ! grep -q -E '^(tk-helper|tk-[a-z]+|tk|sudo): .' "$1"; then
 		echo "clear_error: not a tk message:" >&2
 		cat "$1" >&2
 		return 1
