@@ -101,10 +101,24 @@ _oracle_state() {
 		! -path "$TRASH/open/*" -printf '%p %m %u\n' 2>/dev/null | sort >"$_o.setuid"
 	ip -o link show 2>/dev/null | cut -d: -f2 | sort >"$_o.links"
 	_cg=$(awk -F: '$2 == "memory" || $2 == "" { print $3; exit }' /proc/self/cgroup)
+	# tk's per-user parents (tk/<uid>) stay by design; a container's
+	# cgroup below them must not.
 	find "/sys/fs/cgroup/memory$_cg" "/sys/fs/cgroup/unified$_cg" -mindepth 1 \
-		-type d 2>/dev/null | sort >"$_o.cgroups"
+		-type d 2>/dev/null | grep -v -E '/tk(/[0-9]+)?$' | sort >"$_o.cgroups"
 	# Other test users come and go (their own inodes): link counts only.
 	stat -c '%n %h' /etc/shadow /etc/passwd /etc/sudoers >"$_o.etc" 2>/dev/null
+}
+
+# _our_processes USER: pids of USER in our own memory cgroup or below.
+# (A uid is reused when test users come and go; another checkout's
+# leftovers under a reused uid sit in that checkout's cgroup.)
+_our_processes() {
+	_cg=$(awk -F: '$2 == "memory" { print $3; exit }' /proc/self/cgroup)
+	for _p in $(pgrep -u "$(tk_user "$1")"); do
+		if awk -F: -v cg="$_cg" '$2 == "memory" && (cg == "/" || $3 == cg || index($3, cg "/") == 1) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
+			echo "$_p"
+		fi
+	done
 }
 
 # oracle_before [USER...]: snapshot; USERs are the test users whose
@@ -127,13 +141,15 @@ oracle_after() {
 	for _u in $ORACLE_USERS; do
 		# A process may take a moment to be reaped after its parent.
 		_n=50
-		while pgrep -u "$(tk_user "$_u")" >/dev/null && test $_n -gt 0; do
+		while test -n "$(_our_processes "$_u")" && test $_n -gt 0; do
 			sleep 0.1
 			_n=$((_n - 1))
 		done
-		if pgrep -u "$(tk_user "$_u")" >/dev/null; then
+		if test -n "$(_our_processes "$_u")"; then
 			echo "oracle: processes of $(tk_user "$_u") left:" >&2
-			pgrep -a -u "$(tk_user "$_u")" >&2
+			for _p in $(_our_processes "$_u"); do
+				tr '\0' ' ' <"/proc/$_p/cmdline" >&2; echo >&2
+			done
 			_st=1
 		fi
 	done
