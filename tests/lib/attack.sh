@@ -102,9 +102,17 @@ _oracle_state() {
 	ip -o link show 2>/dev/null | cut -d: -f2 | sort >"$_o.links"
 	_cg=$(awk -F: '$2 == "memory" || $2 == "" { print $3; exit }' /proc/self/cgroup)
 	# tk's per-user parents (tk/<uid>) stay by design; a container's
-	# cgroup below them must not.
+	# cgroup below them must not. Other uids' containers are other
+	# tests' (root's, running meanwhile in this cgroup), not ours.
+	_uids=
+	for _u in $ORACLE_USERS; do
+		_uids="$_uids|$(tk_user_uid "$_u")"
+	done
 	find "/sys/fs/cgroup/memory$_cg" "/sys/fs/cgroup/unified$_cg" -mindepth 1 \
-		-type d 2>/dev/null | grep -v -E '/tk(/[0-9]+)?$' | sort >"$_o.cgroups"
+		-type d 2>/dev/null | grep -v -E '/tk(/[0-9]+)?$' |
+		grep -v -E "/tk/[0-9]+/" | sort >"$_o.cgroups"
+	find "/sys/fs/cgroup/memory$_cg" "/sys/fs/cgroup/unified$_cg" -mindepth 1 \
+		-type d 2>/dev/null | grep -E "/tk/(x$_uids)/." | sort >>"$_o.cgroups"
 	# Other test users come and go (their own inodes): link counts only.
 	stat -c '%n %h' /etc/shadow /etc/passwd /etc/sudoers >"$_o.etc" 2>/dev/null
 }
