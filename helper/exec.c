@@ -257,6 +257,9 @@ verb_exec(int argc, char **argv)
 	/* Phase 1. */
 	pidfd = pin_container(o.id, &pid);
 	userns = container_userns(pid, &can_setgroups);
+	if (check_only)
+		check_allowed("exec in container %s (pid %d) as %u:%u", o.id, (int)pid,
+			      o.uid, o.gid);
 	/* Into the container's cgroups, as root, with the pid pinned: the
 	 * command counts against its limits. */
 	cgroup_join(o.id, pid);

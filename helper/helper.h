@@ -54,8 +54,17 @@ void fs_as_root(void);
 void limits_for_helper(void);
 void limits_for_caller(void);
 
+/* check.c: tk-helper check VERB ARGS... (as doas -C) */
+extern bool check_only;
+void check_begin(void);
+/* The verb got past every check: report and exit 0. */
+_Noreturn void check_allowed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* policy.c */
 void policy_identify_caller(void);
+/* Sudo mode: SUDO_UID/SUDO_GID checked and made the caller (true), or
+ * not sudo mode (false). policy_load_config calls it too. */
+bool policy_resolve_sudo(void);
 void policy_load_config(void);
 void policy_idmap(struct idmap *m);
 

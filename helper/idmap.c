@@ -124,6 +124,8 @@ verb_idmap(int argc, char **argv)
 		die_denied("idmap: user namespace of %u is not owned by the caller", pid);
 	/* Without subordinate ids only the caller's own id is mapped; the
 	 * tool that asked says so in its own words. */
+	if (check_only)
+		check_allowed("idmap %u", pid);
 	policy_idmap(&m);
 	idmap_write(procfd, &m);
 	return 0;

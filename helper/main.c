@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
 	{ "idmap", verb_idmap, false, false },
 	{ "exec", verb_exec, false, true },
 };
+/* "check VERB ...": VERB's policy, unprivileged (check.c). */
 
 /* Reopen fds 0-2 on /dev/null when they are closed, so nothing we open
  * later can land on them and receive output meant for a terminal. */
@@ -66,7 +67,7 @@ reset_signals(void)
 static _Noreturn void
 usage(void)
 {
-	die(2, "usage: tk-helper run ... | exec ... | idmap PID (not for direct use; see tk-helper(8))");
+	die(2, "usage: tk-helper run ... | exec ... | idmap PID | check VERB ... (not for direct use; see tk-helper(8))");
 }
 
 int
@@ -74,6 +75,7 @@ main(int argc, char **argv)
 {
 	const struct verb *v = NULL;
 	size_t total = 0;
+	bool check = false;
 
 	/* SECURITY.md 5 (pkexec CVE-2021-4034): no argv, no work. */
 	if (argc < 1 || !argv[0] || !argv[0][0])
@@ -87,6 +89,11 @@ main(int argc, char **argv)
 	umask(022);
 	reset_signals();
 
+	if (argc >= 2 && !strcmp(argv[1], "check")) {
+		check = true;
+		argc--;
+		argv++;
+	}
 	/* Which verb decides which descriptor survives; nothing else does. */
 	for (size_t i = 0; argc >= 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
@@ -101,11 +108,13 @@ main(int argc, char **argv)
 	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0)
 		die(TK_EXIT_FAIL, "cannot reset the environment");
 
-	if (geteuid() != 0)
+	if (check)
+		check_begin();
+	else if (geteuid() != 0)
 		die(TK_EXIT_FAIL, "not running as root: install tk-helper setuid root "
 		    "(make install as root) or use sudo mode (see tk-helper(8)); "
 		    "no_new_privs or a nosuid mount also prevent it");
-	privileged = true;
+	privileged = !check;
 	limits_for_helper();
 
 	/* SECURITY.md 16: bounded argv before any parsing. */

@@ -229,6 +229,21 @@ parse_config(char *buf, size_t len)
  * regular root-owned file that nobody else can write, in directories that
  * nobody else can write, and it must parse completely.
  */
+bool
+policy_resolve_sudo(void)
+{
+	uint32_t u, g;
+
+	if (!sudo_mode)
+		return false;
+	if (!parse_u32(sudo_uid, UINT32_MAX - 1, &u) || u == 0 ||
+	    !parse_u32(sudo_gid, UINT32_MAX - 1, &g))
+		die(TK_EXIT_FAIL, "sudo mode: bad SUDO_UID or SUDO_GID");
+	caller.uid = u;
+	caller.gid = g;
+	return true;
+}
+
 void
 policy_load_config(void)
 {
@@ -238,14 +253,7 @@ policy_load_config(void)
 	ssize_t n;
 	size_t len = 0;
 
-	if (sudo_mode) {
-		uint32_t u, g;
-		if (!parse_u32(sudo_uid, UINT32_MAX - 1, &u) || u == 0 ||
-		    !parse_u32(sudo_gid, UINT32_MAX - 1, &g))
-			die(TK_EXIT_FAIL, "sudo mode: bad SUDO_UID or SUDO_GID");
-		caller.uid = u;
-		caller.gid = g;
-	}
+	policy_resolve_sudo();
 
 	etc = open(TK_SYSCONFDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0)

@@ -760,6 +760,8 @@ verb_run(int argc, char **argv)
 	spec.userns = !o.userns_host;
 	spec.net_host = o.net_host;
 
+	if (check_only)
+		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.uid, o.gid);
 	recdir = open_record_dir();
 	clean_stale_records(recdir);
 	if (record_alive(recdir, o.id))
