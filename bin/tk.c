@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"  images    list images (tk-ls --images)\n"
 	"  rm        remove containers (tk-rm)\n"
 	"  exec      run a command in a running container (tk-exec)\n"
+	"  doctor    check that this machine and you can run containers (tk-doctor)\n"
 	"  logs      print a detached container's output (tk-logs)\n"
 	"  stop      stop containers (tk-stop)\n"
 	"  start     run stopped containers again (tk-start)\n"
