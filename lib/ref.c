@@ -53,7 +53,9 @@ valid_host(const char *s, size_t n)
 	size_t i = 0, end = n;
 	const char *colon = NULL;
 
-	if (n == 0)
+	/* It must fit struct image_ref's host (fuzz/lib-parsers found a
+	 * 256-byte host written one past the end). */
+	if (n == 0 || n >= sizeof(((struct image_ref *)0)->host))
 		return false;
 	if (s[0] == '[') {
 		const char *close = memchr(s, ']', n);
