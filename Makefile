@@ -116,10 +116,52 @@ check-vm: all
 bench: all
 	sh bench/run.sh
 
+# libFuzzer targets (fuzz/, clang), each run for FUZZ_SECONDS; crashes
+# land in fuzz/crashes/. The helper's sources are built with -DTK_FUZZ,
+# which only makes die() return to the harness.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = helper-run-argv helper-exec-argv helper-conf lib-parsers
+FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined $(CPPFLAGS) -DTK_FUZZ
+FUZZ_HSRC     = $(filter-out helper/main.c,$(wildcard helper/*.c))
+
+fuzz/bin/helper-run-argv: fuzz/helper-run-argv.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/run.c,$(FUZZ_HSRC))
+fuzz/bin/helper-exec-argv: fuzz/helper-exec-argv.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/exec.c,$(FUZZ_HSRC))
+fuzz/bin/helper-conf: fuzz/helper-conf.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/policy.c,$(FUZZ_HSRC))
+fuzz/bin/lib-parsers: fuzz/lib-parsers.c lib/ref.c lib/cgroup-spec.c lib/util.c lib/err.c lib/*.h
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< lib/ref.c lib/cgroup-spec.c lib/util.c lib/err.c
+
+fuzz: $(addprefix fuzz/bin/,$(FUZZ_TARGETS))
+	sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The whole suite against an ASan+UBSan build of the tools and of the
+# helper (its setuid test copies run with the sanitizers' runtime, which
+# is why such a build is for tests only). Builds from a clean tree.
+check-asan:
+	$(MAKE) clean
+	$(MAKE) SANITIZE=1
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		sh tests/run.sh
+	$(MAKE) clean
+
+# Slow race tests (tests/sNNNN-*.sh), bounded by TK_SLOW_SECONDS each.
+TK_SLOW_SECONDS ?= 120
+check-slow: all
+	TK_SLOW_SECONDS=$(TK_SLOW_SECONDS) sh tests/run.sh tests/s[0-9]*.sh
+
 clean:
 	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
 		tools/mkseccomp helper/seccomp-bpf.h \
 		bin/tk-monitor
 
-.PHONY: all install setuid uninstall quickstart check check-vm bench clean helper-flags
+.PHONY: all install setuid uninstall quickstart check check-vm bench clean helper-flags fuzz \
+	check-asan check-slow
 .SECONDARY:

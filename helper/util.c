@@ -51,10 +51,22 @@ vmsg(int errnum, const char *fmt, va_list ap)
 	(void)!write(2, buf, n);
 }
 
+#ifdef TK_FUZZ
+/* fuzz/ only (never in an installed helper): die() returns to the
+ * harness instead of ending the process. */
+#include <setjmp.h>
+jmp_buf *tk_fuzz_jmp;
+#define FUZZ_RETURN() do { if (tk_fuzz_jmp) longjmp(*tk_fuzz_jmp, 1); } while (0)
+#else
+#define FUZZ_RETURN() do { } while (0)
+#endif
+
 void
 die(int status, const char *fmt, ...)
 {
 	va_list ap;
+
+	FUZZ_RETURN();
 
 	va_start(ap, fmt);
 	vmsg(0, fmt, ap);
@@ -69,6 +81,8 @@ die_errno(int status, const char *fmt, ...)
 	int e = errno;
 	va_list ap;
 
+	FUZZ_RETURN();
+
 	va_start(ap, fmt);
 	vmsg(e, fmt, ap);
 	va_end(ap);
@@ -82,6 +96,7 @@ die_denied(const char *detail, ...)
 	char buf[256];
 	va_list ap;
 
+	FUZZ_RETURN();
 	va_start(ap, detail);
 	vsnprintf(buf, sizeof(buf), detail, ap);
 	va_end(ap);
