@@ -20,9 +20,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = 0;
 	if (ref_parse(s, &r, &err) == 0) {
 		ref_format(&r, out, sizeof(out));
-		/* What was accepted formats to a reference that parses the same. */
+		/* What was accepted formats to a reference that parses the
+		 * same (the name keeps the tag, or else the digest: ref.h). */
 		if (ref_parse(out, &r2, &err) != 0 || strcmp(r.host, r2.host) ||
-		    strcmp(r.repo, r2.repo) || strcmp(r.digest, r2.digest))
+		    strcmp(r.repo, r2.repo) || strcmp(r.tag, r2.tag) ||
+		    (!r.tag[0] && strcmp(r.digest, r2.digest)))
 			abort();
 		(void)ref_api_host(&r);
 	}
