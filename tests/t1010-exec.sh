@@ -5,6 +5,16 @@ test_description='tk-exec: commands in a running container, through the helper'
 test_have_prereq ROOT || test_skip_all "needs root (installs a setuid helper to run containers)"
 test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-static)"
 
+# inner_pid MARKER: a process carrying MARKER inside a container's pid
+# namespace (not tk-exec or the helper on the host, which carry it too).
+inner_pid() {
+	for _p in $(pgrep -f -- "$1"); do
+		_ns=$(sed -n 's/^NSpid:[[:space:]]*//p' "/proc/$_p/status" 2>/dev/null)
+		case $_ns in *[[:space:]]*) echo "$_p"; return 0 ;; esac
+	done
+	return 1
+}
+
 test_expect_success 'setup: helper, image, a running container' '
 	tk_setup_helper &&
 	tk_busybox_image busybox &&
@@ -34,9 +44,8 @@ test_expect_success 'exec joins the container'"'"'s cgroups' '
 	m3=$(marker execcg) &&
 	test_atexit "kill_marker $m3" &&
 	{ tk-exec box sh -c "sleep 1000; : $m3" & ep=$!; } &&
-	test_wait_until 20 "pgrep -f -- $m3" &&
+	test_wait_until 20 "pe=\$(inner_pid $m3)" &&
 	p1=$(tk-inspect -c box | jq -r .state.pid) &&
-	pe=$(pgrep -f -- "$m3" | head -n 1) &&
 	grep "/$(id -u)/$box\$" /proc/$p1/cgroup >want &&
 	test_line_count -gt 0 want &&
 	grep "/$(id -u)/$box\$" /proc/$pe/cgroup >got &&
