@@ -24,8 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < o.nlayers; i++)
 			if (!valid_hex64(o.layers[i]))
 				abort();
-		for (int i = 0; i < o.nenv; i++)
-			if (!strchr(o.env[i], '=') || o.env[i][0] == '=')
+		for (int i = 0; i < o.p.nenv; i++)
+			if (!strchr(o.p.env[i], '=') || o.p.env[i][0] == '=')
 				abort();
 		if (o.userns_host && !caller.root)
 			abort();

@@ -44,15 +44,12 @@
 
 #include "helper.h"
 
-#define MAX_ENV 1024
 #define PIDFD 3
 
 struct exec_opts {
-	bool unconfined, have_user, tty;
-	const char *workdir, *id;
-	uint32_t uid, gid;
-	char *env[MAX_ENV + 1];
-	int nenv;
+	bool tty;
+	const char *id;
+	struct payload p;
 	char **argv;
 };
 
@@ -83,31 +80,8 @@ parse_args(int argc, char **argv, struct exec_opts *o)
 		}
 		if (!v)
 			usage("missing value or container id");
-		if (!strcmp(a, "--seccomp")) {
-			if (o->unconfined || strcmp(v, "unconfined"))
-				usage("--seccomp takes 'unconfined', once");
-			o->unconfined = true;
-		} else if (!strcmp(a, "--user")) {
-			char buf[32], *colon;
-			if (o->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
-				usage("bad or duplicate --user");
-			memcpy(buf, v, strlen(v) + 1);
-			colon = strchr(buf, ':');
-			if (colon)
-				*colon = 0;
-			if (!parse_u32(buf, UINT32_MAX - 2, &o->uid) ||
-			    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &o->gid))
-				usage("--user takes UID[:GID], decimal");
-			o->have_user = true;
-		} else if (!strcmp(a, "--workdir")) {
-			if (o->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
-				usage("--workdir takes one absolute path");
-			o->workdir = v;
-		} else if (!strcmp(a, "--env")) {
-			const char *eq = strchr(v, '=');
-			if (!eq || eq == v || o->nenv >= MAX_ENV)
-				usage("--env takes KEY=VALUE");
-			o->env[o->nenv++] = (char *)v;
+		if (payload_opt(a, v, &o->p, usage)) {
+			;
 		} else if (a[0] == '-') {
 			usage("unknown option");
 		} else {
@@ -211,9 +185,6 @@ container_userns(pid_t pid, bool *can_setgroups)
 static _Noreturn void
 child_main(const struct exec_opts *o, bool can_setgroups)
 {
-	char cwd[4096];
-	sigset_t none;
-
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "exec: prctl");
@@ -223,20 +194,8 @@ child_main(const struct exec_opts *o, bool can_setgroups)
 		tty_setup(TK_NOTIFY_FD);
 	if (close_range(3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
-	drop_to_payload(o->uid, o->gid, can_setgroups);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
-	if (chdir(o->workdir ? o->workdir : "/") < 0)
-		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'",
-			  o->workdir ? o->workdir : "/");
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		die(TK_EXIT_FAIL, "working directory is outside the container");
-	limits_for_caller();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (!o->unconfined)
-		seccomp_install();
-	exec_payload(o->argv, (char **)o->env);
+	payload_enter(&o->p, can_setgroups);
+	exec_payload(o->argv, (char **)o->p.env);
 }
 
 int
@@ -250,8 +209,8 @@ verb_exec(int argc, char **argv)
 	pid_t pid, child;
 
 	parse_args(argc, argv, &o);
-	if (!o.have_user)
-		o.uid = o.gid = 0;
+	if (!o.p.have_user)
+		o.p.uid = o.p.gid = 0;
 	check_notify_fd(o.tty);
 
 	/* Phase 1. */
@@ -259,7 +218,7 @@ verb_exec(int argc, char **argv)
 	userns = container_userns(pid, &can_setgroups);
 	if (check_only)
 		check_allowed("exec in container %s (pid %d) as %u:%u", o.id, (int)pid,
-			      o.uid, o.gid);
+			      o.p.uid, o.p.gid);
 	/* Into the container's cgroups, as root, with the pid pinned: the
 	 * command counts against its limits. */
 	cgroup_join(o.id, pid);

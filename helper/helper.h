@@ -82,6 +82,24 @@ void drop_privileges_for_good(void);
 /* SECURITY.md 26: caps, groups, ids, no_new_privs; verified. */
 void drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups);
 _Noreturn void exec_payload(char **argv, char **env);
+
+#define MAX_ENV 1024
+/* What run and exec both take: who the payload is, where, with what. */
+struct payload {
+	bool unconfined, have_user;
+	uint32_t uid, gid;
+	const char *workdir;
+	char *env[MAX_ENV + 1];
+	int nenv;
+};
+/* Option A (--seccomp, --user, --workdir or --env) with its value V into
+ * P; a bad value is a usage error. False when A is none of these. */
+bool payload_opt(const char *a, const char *v, struct payload *p,
+		 void (*bad)(const char *what));
+/* The last steps before exec, run and exec alike: drop to the payload's
+ * ids, parent-death signal again, chdir and check it, the caller's
+ * limits back, signals unblocked, seccomp last (SECURITY.md 26-27). */
+void payload_enter(const struct payload *p, bool can_setgroups);
 /* --tty: a pty from the container's devpts as ctty and stdio; the master
  * sent on sockfd. Call in a new session, inside the container's root. */
 void tty_setup(int sockfd);

@@ -41,7 +41,6 @@
 #include "helper.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define MAX_ENV 1024
 
 /* Podman's default capability set; the payload never gets more. */
 static const int default_caps[] = {
@@ -50,12 +49,9 @@ static const int default_caps[] = {
 };
 
 struct run_opts {
-	bool rm, userns_host, net_host, unconfined, notify, tty, init;
-	const char *hostname, *workdir, *id;
-	bool have_user;
-	uint32_t uid, gid;
-	char *env[MAX_ENV + 1];
-	int nenv;
+	bool rm, userns_host, net_host, notify, tty, init;
+	const char *hostname, *id;
+	struct payload p;
 	const char *layers[TK_MAX_LAYERS];
 	int nlayers;
 	char **argv;
@@ -117,35 +113,12 @@ parse_args(int argc, char **argv, struct run_opts *o)
 				usage("--net takes 'none' or 'host', once");
 			seen_net = true;
 			o->net_host = !strcmp(v, "host");
-		} else if (!strcmp(a, "--seccomp")) {
-			if (o->unconfined || strcmp(v, "unconfined"))
-				usage("--seccomp takes 'unconfined', once");
-			o->unconfined = true;
+		} else if (payload_opt(a, v, &o->p, usage)) {
+			;
 		} else if (!strcmp(a, "--hostname")) {
 			if (o->hostname || !tk_valid_hostname(v))
 				usage("bad or duplicate --hostname");
 			o->hostname = v;
-		} else if (!strcmp(a, "--user")) {
-			char buf[32], *colon;
-			if (o->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
-				usage("bad or duplicate --user");
-			memcpy(buf, v, strlen(v) + 1);
-			colon = strchr(buf, ':');
-			if (colon)
-				*colon = 0;
-			if (!parse_u32(buf, UINT32_MAX - 2, &o->uid) ||
-			    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &o->gid))
-				usage("--user takes UID[:GID], decimal");
-			o->have_user = true;
-		} else if (!strcmp(a, "--workdir")) {
-			if (o->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
-				usage("--workdir takes one absolute path");
-			o->workdir = v;
-		} else if (!strcmp(a, "--env")) {
-			const char *eq = strchr(v, '=');
-			if (!eq || eq == v || o->nenv >= MAX_ENV)
-				usage("--env takes KEY=VALUE");
-			o->env[o->nenv++] = (char *)v;
 		} else if (!strcmp(a, "--layer")) {
 			if (!valid_hex64(v) || o->nlayers >= TK_MAX_LAYERS)
 				usage("--layer takes a layer id (64 hex digits)");
@@ -541,6 +514,63 @@ exec_payload(char **argv, char **env)
 	die_errno(TK_EXIT_NOEXEC, "cannot run '%s'", argv[0]);
 }
 
+bool
+payload_opt(const char *a, const char *v, struct payload *p, void (*bad)(const char *what))
+{
+	if (!strcmp(a, "--seccomp")) {
+		if (p->unconfined || strcmp(v, "unconfined"))
+			bad("--seccomp takes 'unconfined', once");
+		p->unconfined = true;
+	} else if (!strcmp(a, "--user")) {
+		char buf[32], *colon;
+		if (p->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
+			bad("bad or duplicate --user");
+		memcpy(buf, v, strlen(v) + 1);
+		colon = strchr(buf, ':');
+		if (colon)
+			*colon = 0;
+		if (!parse_u32(buf, UINT32_MAX - 2, &p->uid) ||
+		    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &p->gid))
+			bad("--user takes UID[:GID], decimal");
+		p->have_user = true;
+	} else if (!strcmp(a, "--workdir")) {
+		if (p->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
+			bad("--workdir takes one absolute path");
+		p->workdir = v;
+	} else if (!strcmp(a, "--env")) {
+		const char *eq = strchr(v, '=');
+		if (!eq || eq == v || p->nenv >= MAX_ENV)
+			bad("--env takes KEY=VALUE");
+		p->env[p->nenv++] = (char *)v;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+void
+payload_enter(const struct payload *p, bool can_setgroups)
+{
+	const char *dir = p->workdir ? p->workdir : "/";
+	char cwd[4096];
+	sigset_t none;
+
+	drop_to_payload(p->uid, p->gid, can_setgroups);
+	/* A change of effective uid clears the parent-death signal: set it
+	 * again, so the payload dies with the helper. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
+	if (chdir(dir) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'", dir);
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		die(TK_EXIT_FAIL, "working directory is outside the container");
+	limits_for_caller();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (!p->unconfined)
+		seccomp_install();
+}
+
 struct child_ctx {
 	const struct run_opts *o;
 	struct rootfs_spec *spec;
@@ -554,8 +584,7 @@ static _Noreturn void
 child_main(struct child_ctx *c)
 {
 	const struct run_opts *o = c->o;
-	char go, cwd[4096];
-	sigset_t none;
+	char go;
 
 	/* The parent may die at any point (a failed write, SIGKILL from the
 	 * caller): the death signal first, then a check that the parent was
@@ -584,7 +613,7 @@ child_main(struct child_ctx *c)
 	rootfs_setup(c->spec);
 	if (!o->net_host)
 		set_loopback_up();
-	make_workdir(o->workdir ? o->workdir : "/");
+	make_workdir(o->p.workdir ? o->p.workdir : "/");
 	/* A new session: the payload has no controlling terminal, so it
 	 * cannot push input into the caller's (TIOCSTI, CVE-2017-5226). */
 	if (setsid() < 0)
@@ -600,24 +629,10 @@ child_main(struct child_ctx *c)
 	}
 	if (close_range(c->execfd >= 0 ? 4 : 3, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
-	drop_to_payload(o->uid, o->gid, !c->spec->userns || c->map->subgid);
-	/* A change of effective uid clears the parent-death signal: set it
-	 * again, so the container dies with tk-run. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
-	if (chdir(o->workdir ? o->workdir : "/") < 0)
-		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'",
-			  o->workdir ? o->workdir : "/");
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		die(TK_EXIT_FAIL, "working directory is outside the container");
-	limits_for_caller();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (!o->unconfined)
-		seccomp_install();
+	payload_enter(&o->p, !c->spec->userns || c->map->subgid);
 	if (o->init)
 		init_fork();
-	exec_payload(o->argv, (char **)o->env);
+	exec_payload(o->argv, (char **)o->p.env);
 }
 
 int
@@ -729,8 +744,8 @@ verb_run(int argc, char **argv)
 	bool oom;
 
 	parse_args(argc, argv, &o);
-	if (!o.have_user)
-		o.uid = o.gid = 0;
+	if (!o.p.have_user)
+		o.p.uid = o.p.gid = 0;
 	check_store_fd();
 	check_notify_fd(o.notify || o.tty);
 
@@ -761,7 +776,7 @@ verb_run(int argc, char **argv)
 	spec.net_host = o.net_host;
 
 	if (check_only)
-		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.uid, o.gid);
+		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);
 	recdir = open_record_dir();
 	clean_stale_records(recdir);
 	if (record_alive(recdir, o.id))
