@@ -81,7 +81,7 @@ test_expect_success 'a helper on a nosuid mount: a problem' '
 	u=$(tk_user alice) &&
 	unshare -m --propagation private sh -c "
 		mount --bind \"$d\" \"$d\" && mount -o remount,bind,nosuid \"$d\" &&
-		runuser -u $u -- env PATH=\"$PATH\" TK_HELPER=\"$TK_HELPER\" tk-doctor" >out
+		runuser -u $u -- env PATH=\"${TK_TEST_BIN:-$REPO/bin}:$PATH\" TK_HELPER=\"$TK_HELPER\" tk-doctor" >out
 	test $? = 1 &&
 	test_grep "^problem .*nosuid mount" out
 '
