@@ -65,6 +65,8 @@ static const char usage_text[] =
 	"      --io-device DEV       the disk for the io limits (MAJ:MIN or /dev/...)\n"
 	"      --pids-max N          most processes at once (1-4194304)\n"
 	"      --memmax --memhigh --memmin --cpuquota --ioread --iowrite: the same\n"
+	"      --cgroups enabled     a cgroup of its own even without limits (tk-stats\n"
+	"                            figures); default auto: only with a limit\n"
 	"\n"
 	"Exit status: the command's own; 125 if tk failed, 126 if the command cannot\n"
 	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";

@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"\n"
 	"Columns: CPU time in seconds, memory in use and its limit, processes and\n"
 	"their limit, bytes read and written on block devices. -1 in JSON (and -\n"
-	"in the table): not known on this cgroup layout, or no limit.\n";
+	"in the table): not known on this cgroup layout, or no limit. A container\n"
+	"started without limits has no cgroup of its own, and no figures.\n";
 
 struct stats {
 	long long cpu_usec, mem, mem_max, pids, pids_max, io_read, io_write;
@@ -100,10 +101,25 @@ has_ctrl(const char *list, const char *name)
 	return false;
 }
 
+/* Is CG (a path from /proc/PID/cgroup) the cgroup tk made for container
+ * ID: <parent>/<uid>/<id>? A container started without limits has none of
+ * its own, and the cgroup it sits in is its caller's. */
+static bool
+is_container_cgroup(const char *cg, const char *id)
+{
+	char tail[128];
+	size_t n = strlen(cg), t;
+
+	t = (size_t)snprintf(tail, sizeof(tail), "/%u/%s", (unsigned)getuid(), id);
+	return n > t && !strcmp(cg + n - t, tail);
+}
+
+/* 0: read; 1: the container has no cgroup of its own; -1: not running. */
 static int
-read_stats(pid_t pid, struct stats *s)
+read_stats(pid_t pid, const char *id, struct stats *s)
 {
 	char path[64], dir[2048];
+	int found = 1;
 	cleanup_free char *buf = NULL;
 	bool v2 = is_cgroup2_root();
 	char *line, *save = NULL;
@@ -116,10 +132,11 @@ read_stats(pid_t pid, struct stats *s)
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		const char *ctrls;
 
-		if (!c2 || strstr(c2 + 1, "/.."))
+		if (!c2 || strstr(c2 + 1, "/..") || !is_container_cgroup(c2 + 1, id))
 			continue;
 		*c2 = 0;
 		ctrls = c1 + 1;
+		found = 0;
 		if (v2 && !strcmp(line, "0:")) {
 			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", c2 + 1);
 			s->mem = read_num(dir, "memory.current");
@@ -151,7 +168,7 @@ read_stats(pid_t pid, struct stats *s)
 			s->io_write = sum_key(dir, "blkio.throttle.io_service_bytes_recursive", " Write ");
 		}
 	}
-	return 0;
+	return found;
 }
 
 static void
@@ -173,13 +190,13 @@ human(long long b, char *buf, size_t n)
 }
 
 static void
-show(const struct tk_container *c, const struct stats *s, bool json)
+show(const struct tk_container *c, const struct stats *s, bool cgroup, bool json)
 {
 	char mem[32], max[32], rd[32], wr[32], pids[48], cpu[32];
 
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				      "id", c->id, "name", c->name,
+		json_t *o = json_pack("{s:s, s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				      "id", c->id, "name", c->name, "cgroup", cgroup,
 				      "cpu_usec", (json_int_t)s->cpu_usec,
 				      "memory_bytes", (json_int_t)s->mem,
 				      "memory_max", (json_int_t)s->mem_max,
@@ -206,6 +223,11 @@ show(const struct tk_container *c, const struct stats *s, bool json)
 		snprintf(pids, sizeof(pids), "%lld", s->pids);
 	else
 		snprintf(pids, sizeof(pids), "%lld / %lld", s->pids, s->pids_max);
+	if (!cgroup) {
+		printf("%-12.12s  %-16.16s  (no cgroup: started without limits)\n", c->id,
+		       c->name ? c->name : "");
+		return;
+	}
 	printf("%-12.12s  %-16.16s  %8s  %10s / %-10s  %-14s  %s / %s\n", c->id,
 	       c->name ? c->name : "", cpu, mem, max, pids, rd, wr);
 }
@@ -254,24 +276,27 @@ main(int argc, char **argv)
 			tk_die_err(1, &err);
 		for (size_t i = 0; i < n; i++) {
 			struct stats s;
-			if (cs[i].state == TK_RUNNING && read_stats(cs[i].pid, &s) == 0)
-				show(&cs[i], &s, json);
+			int r = cs[i].state == TK_RUNNING ? read_stats(cs[i].pid, cs[i].id, &s) : -1;
+			if (r >= 0)
+				show(&cs[i], &s, r == 0, json);
 		}
 		container_list_free(cs, n);
 	}
 	for (int i = optind; i < argc; i++) {
 		struct tk_container c = { 0 };
 		struct stats s;
+		int r;
 		if (container_resolve(&st, argv[i], &c, &err) < 0) {
 			tk_warn("%s", err.msg);
 			status = 1;
 			continue;
 		}
-		if (c.state != TK_RUNNING || read_stats(c.pid, &s) < 0) {
+		r = c.state == TK_RUNNING ? read_stats(c.pid, c.id, &s) : -1;
+		if (r < 0) {
 			tk_warn("container '%s' is not running", argv[i]);
 			status = 1;
 		} else {
-			show(&c, &s, json);
+			show(&c, &s, r == 0, json);
 		}
 		container_free(&c);
 	}

@@ -114,6 +114,12 @@ cgroup_parse_opt(const char *a, const char *v, struct cg_limits *l)
 		memcpy(l->cpuset, v, strlen(v) + 1);
 		return true;
 	}
+	if (!strcmp(a, "--cgroups")) {
+		if (l->always || strcmp(v, "enabled"))
+			die(2, "run: --cgroups takes 'enabled', once");
+		l->always = true;
+		return true;
+	}
 	if (!strcmp(a, "--io-device")) {
 		char buf[24], *colon = NULL;
 		if (!l->io_dev && strnlen(v, sizeof(buf)) < sizeof(buf))
@@ -596,14 +602,15 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
 	check_container_quota(id, recdir, alive);
 	memcpy(ctname, id, strlen(id) + 1);
-	if (!detect_layout()) {
-		/* No cgroup file system here (a chroot, a container): run
-		 * without a cgroup, unless a limit needs one. */
-		if (l->set || l->cpuset[0] || (!caller.root && (policy.max_memory ||
-		    policy.max_cpu_quota || policy.max_pids)))
-			die(TK_EXIT_FAIL, "cannot set limits: no cgroup file system at " CG_ROOT);
+	/* Only a container with a limit, a caller under tk.conf's caps, or
+	 * --cgroups enabled gets a cgroup: as with bubblewrap, the others run
+	 * in the caller's own, and start without the cost of moving between
+	 * cgroups and of the reaper. The pid namespace ends them with pid 1. */
+	if (!l->set && !l->cpuset[0] && !l->always && (caller.root || (!policy.max_memory &&
+	    !policy.max_cpu_quota && !policy.max_pids)))
 		return;
-	}
+	if (!detect_layout())   /* no cgroup file system: a chroot, a container */
+		die(TK_EXIT_FAIL, "cannot set limits: no cgroup file system at " CG_ROOT);
 	if (!v2)
 		check_limits(l);
 	/* v1: the hierarchies that hold a limit or an account tk-stats

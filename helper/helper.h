@@ -146,6 +146,7 @@ struct cg_limits {
 	uint32_t set;             /* bit i: val[i] was given */
 	uint32_t io_major, io_minor;
 	bool io_dev;
+	bool always;              /* --cgroups enabled: a cgroup even without limits */
 	char cpuset[TK_CPUSET_MAX + 1];
 };
 /* A limit option of the run verb: true when A was one (and V is valid). */

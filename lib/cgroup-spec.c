@@ -15,7 +15,7 @@
 #include "util.h"
 #include "banned.h"
 
-enum kind { SIZE, NUMBER, CPUS, PERCENT, CPUSET, DEVICE };
+enum kind { SIZE, NUMBER, CPUS, PERCENT, CPUSET, DEVICE, MODE };
 
 static const struct flag {
 	const char *name;
@@ -37,6 +37,7 @@ static const struct flag {
 	/* 10 */ { "io-write-bps", "--io-write-bps", SIZE, 1, TK_BYTES_MAX, -1 },
 	/* 11 */ { "io-device", "--io-device", DEVICE, 0, 0, -1 },
 	/* 12 */ { "pids-max", "--pids-max", NUMBER, 1, TK_PIDS_MAX, -1 },
+	/* 13 */ { "cgroups", "--cgroups", MODE, 0, 0, -1 },
 	/* The seed's names. */
 	{ "memmax", NULL, SIZE, 0, 0, 0 },
 	{ "memhigh", NULL, SIZE, 0, 0, 1 },
@@ -219,6 +220,13 @@ limits_flag(struct tk_limits *l, int opt, const char *value)
 			tk_die(125, "bad --%s '%s': use CPU numbers 0-%d as a list like 0-2,5",
 			       alias->name, qbuf, TK_CPU_ID_MAX);
 		push(l, f->helper, xstrdup(value));
+		return;
+	case MODE:   /* auto: a cgroup only for limits (and tk.conf caps) */
+		if (strcmp(value, "enabled") && strcmp(value, "auto"))
+			tk_die(125, "bad --%s '%s': use 'enabled' (a cgroup of its own even "
+			       "without limits) or 'auto'", alias->name, qbuf);
+		if (!strcmp(value, "enabled"))
+			push(l, f->helper, xstrdup(value));
 		return;
 	case DEVICE:
 		if (!parse_device(value, &maj, &min))

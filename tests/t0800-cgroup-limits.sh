@@ -283,7 +283,7 @@ test_expect_success 'an empty cgroup left by a killed reaper goes with the next 
 	for c in $CG_CTRLS; do
 		mkdir "$(cg_base $c)/$alice_uid/deadbeef" || return 1
 	done &&
-	as_alice tk-run --rm bb true &&
+	as_alice tk-run --rm --cgroups enabled bb true &&
 	for c in $CG_CTRLS; do
 		test_must_fail test -e "$(cg_base $c)/$alice_uid/deadbeef" || return 1
 	done

@@ -39,7 +39,7 @@ test_expect_success 'setup: /sys/fs/cgroup is cgroup2 here; helper, alice, an im
 test_atexit 'tk_as alice sh -c "tk-ls -q | tk-rm -f -"'
 
 test_expect_success 'v2: the container gets tk/<uid>/<id> below our cgroup, root-owned, its own namespace' '
-	start_bg one bb sh -c "cat /proc/self/cgroup; exec sleep 300" &&
+	start_bg one --cgroups enabled bb sh -c "cat /proc/self/cgroup; exec sleep 300" &&
 	d=$(ct_cgroup_dir "$cpid" unified) &&
 	test "$d" = "$(own_cgroup_dir unified)/tk/$alice_uid/$cid" &&
 	test "$(stat -c %u:%a "$d")" = 0:755 &&
@@ -53,7 +53,7 @@ test_expect_success 'v2: the container gets tk/<uid>/<id> below our cgroup, root
 '
 
 test_expect_success 'v2: tk-stats reads the CPU time from cpu.stat' '
-	start_bg two bb sh -c "i=0; while test \$i -lt 20000; do i=\$((i + 1)); done; exec sleep 300" &&
+	start_bg two --cgroups enabled bb sh -c "i=0; while test \$i -lt 20000; do i=\$((i + 1)); done; exec sleep 300" &&
 	test_wait_until 30 "as_alice tk-stats -o json two | grep -q cpu_usec.:[1-9]" &&
 	stop_bg two
 '
@@ -68,7 +68,7 @@ test_expect_success 'v2: a limit whose controller the parent does not get is ref
 '
 
 test_expect_success 'v2: a killed tk-run leaves no cgroup' '
-	start_bg three bb sleep 300 &&
+	start_bg three --cgroups enabled bb sleep 300 &&
 	d=$(ct_cgroup_dir "$cpid" unified) &&
 	kill -9 "$(ps -o ppid= -p "$cpid" | tr -d " ")" &&
 	test_wait_until 20 "! test -e $d"

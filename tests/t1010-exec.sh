@@ -21,7 +21,7 @@ test_expect_success 'setup: helper, image, a running container' '
 	mounts_snapshot before &&
 	m=$(marker box) &&
 	test_atexit "kill_marker $m" &&
-	box=$(tk-run -d --name box -h boxhost "$IMG" sh -c "echo payload-was-here >/tmp/mark; sleep 1000; : $m") &&
+	box=$(tk-run -d --name box -h boxhost --cgroups enabled "$IMG" sh -c "echo payload-was-here >/tmp/mark; sleep 1000; : $m") &&
 	test_wait_until 20 "tk-exec box test -f /tmp/mark"
 '
 
