@@ -111,7 +111,7 @@ test_expect_success 'an absolute cgroup parent, from the hierarchy root' '
 	own=${own%/} &&
 	conf "cgroup-parent = $own/tkabs" &&
 	test_atexit "for c in $CG_CTRLS; do rmdir -p \$(hier_root \$c)$own/tkabs/$alice_uid 2>/dev/null; done" &&
-	as_alice tk-run --rm bb true &&
+	as_alice tk-run --rm --cgroups enabled bb true &&
 	for c in $CG_CTRLS; do
 		u=$(hier_root $c)$own/tkabs/$alice_uid &&
 		test "$(stat -c %u "$u")" = 0 &&
