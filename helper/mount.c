@@ -426,7 +426,7 @@ rootfs_setup(const struct rootfs_spec *spec)
 {
 	char lower[TK_MAX_LAYERS * 24 + 16], upper[48], work[48];
 	const char *opts[10];
-	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd, rootfsfd;
+	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd;
 	int layerfd[TK_MAX_LAYERS], upperfd, workfd;
 
 	/* SECURITY.md 21: nothing we mount propagates back to the host. */
@@ -439,7 +439,6 @@ rootfs_setup(const struct rootfs_spec *spec)
 		layerfd[i] = open_dir(layersfd, spec->layers[i]);
 	ctsfd = open_dir(storefd, "containers");
 	ctfd = open_dir(ctsfd, spec->id);
-	rootfsfd = open_dir(ctfd, TK_CT_ROOTFS);
 	upperfd = open_dir(ctfd, TK_CT_UPPER);
 	workfd = open_dir(ctfd, TK_CT_WORK);
 
@@ -461,13 +460,14 @@ rootfs_setup(const struct rootfs_spec *spec)
 	opts[n] = NULL;
 	rootfd = new_mount("overlay", opts, MOUNT_ATTR_NODEV |
 				(spec->userns ? 0 : MOUNT_ATTR_NOSUID));
-	attach(rootfd, rootfsfd, "the container's root");
+	/* On the container's own directory: in this namespace it needs no
+	 * other, and upper and work are the overlay's already. */
+	attach(rootfd, ctfd, "the container's root");
 	for (int i = 0; i < spec->nlayers; i++)
 		close(layerfd[i]);
 	close(layersfd);
 	close(upperfd);
 	close(workfd);
-	close(rootfsfd);
 	close(ctfd);
 	close(ctsfd);
 	close(storefd);

@@ -67,7 +67,6 @@
 /* Files inside a container directory of the store. */
 #define TK_CT_UPPER "upper"
 #define TK_CT_WORK "work"
-#define TK_CT_ROOTFS "rootfs"
 #define TK_CT_EXIT "exit"       /* "<status>\n", written when the payload ends */
 
 /* Container ids and names, as both sides check them (SECURITY.md 16):

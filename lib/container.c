@@ -116,7 +116,7 @@ int
 container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err)
 {
 	cleanup_close int lock = -1, ctsfd = -1, dfd = -1;
-	static const char *const dirs[] = { TK_CT_UPPER, TK_CT_WORK, TK_CT_ROOTFS };
+	static const char *const dirs[] = { TK_CT_UPPER, TK_CT_WORK };
 
 	if ((lock = store_lock(st, err)) < 0 || (ctsfd = containers_dir(st, err)) < 0)
 		return -1;
@@ -130,7 +130,7 @@ container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err
 	if (dfd < 0)
 		goto fail;
 	/* upper is the container's / : root inside (the caller) owns it. */
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 2; i++)
 		if (mkdirat(dfd, dirs[i], 0755) < 0)
 			goto fail;
 	c->created = tk_now();

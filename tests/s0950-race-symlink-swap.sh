@@ -30,7 +30,7 @@ test_expect_success 'setup' '
 
 for mode in $(attack_modes); do
 for what in "containers/ID/upper=CANARY/etc" "containers/ID=CANARY" "layers/LAYER=CANARY/root" \
-	"containers/ID/rootfs=/etc"
+	"containers/ID/work=/etc"
 do
 	test_expect_success "[$mode] $what swapped in a loop for ${SECS}s / 4: no write or mount outside" '
 		attack_mode '$mode' &&
