@@ -1,7 +1,7 @@
 /*
  * tk: the front door. `tk run ...` runs `tk-run ...`, as git runs git-foo:
  * from tk's own directory first, then from PATH. Docker's names work too
- * (ps, images, rmi).
+ * (ps, images, rmi, logout).
  */
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"  start     run stopped containers again (tk-start)\n"
 	"  inspect   a container's configuration and state as JSON (tk-inspect)\n"
 	"  rmi       remove images (tk-rm --image)\n"
+	"  login     keep registry credentials (tk-login)\n"
+	"  logout    forget them (tk-login --logout)\n"
 	"\n"
 	"See tk(7) and each tool's own --help.\n";
 
@@ -56,6 +58,9 @@ main(int argc, char **argv)
 	} else if (!strcmp(cmd, "rmi")) {
 		cmd = "rm";
 		extra = "--image";
+	} else if (!strcmp(cmd, "logout")) {
+		cmd = "login";
+		extra = "--logout";
 	}
 	if (!tk_valid_name(cmd) || strchr(cmd, '.'))
 		tk_usage_error("'%s' is not a tk command", argv[1]);

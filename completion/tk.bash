@@ -69,13 +69,14 @@ _tk_dash() {
 _tk_front() {
 	local cur=$2 prev=$3
 	if [ "$COMP_CWORD" = 1 ]; then
-		COMPREPLY=($(compgen -W "pull run exec logs stop start inspect ls ps rm images rmi stats login help" -- "$cur"))
+		COMPREPLY=($(compgen -W "pull run exec logs stop start inspect ls ps rm images rmi stats login logout help" -- "$cur"))
 		return
 	fi
 	local sub=${COMP_WORDS[1]}
 	case $sub in
 	images) sub=ls ;;
 	rmi) sub=rm ;;
+	logout) sub=login ;;
 	esac
 	_tk_tool "$sub" "$cur" "$prev"
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "credhelper.h"
 #include "http.h"
 #include "json.h"
 #include "util.h"
@@ -96,6 +97,43 @@ load_file(const char *file, bool *missing, struct tk_err *err)
 	return json_parse_object(buf, len, file, err);
 }
 
+/* The server name Docker gives a credential helper for host. */
+static const char *
+helper_server(const char *host)
+{
+	return strcmp(host, "docker.io") ? host : "https://index.docker.io/v1/";
+}
+
+/* credHelpers[host], else credsStore, as Docker asks them: 1 found, 0
+ * none configured or the helper has none (then "auths" is next), -1
+ * error. */
+static int
+lookup_helpers(json_t *j, const char *file, const char *host, struct auth_creds *c,
+	       struct tk_err *err)
+{
+	json_t *helpers = json_object_get(j, "credHelpers"), *v;
+	const char *key, *store = json_str(j, "credsStore");
+	cleanup_free char *origin = NULL;
+
+	if (json_is_object(helpers)) {
+		json_object_foreach(helpers, key, v) {
+			char kh[256];
+
+			key_host(key, kh, sizeof(kh));
+			if (strcmp(kh, host) != 0 || !json_is_string(v))
+				continue;
+			origin = xasprintf("credHelpers in '%s'", file);
+			return credhelper_get(json_string_value(v), helper_server(host), origin,
+					      c, err);
+		}
+	}
+	if (store && *store) {
+		origin = xasprintf("credsStore in '%s'", file);
+		return credhelper_get(store, helper_server(host), origin, c, err);
+	}
+	return 0;
+}
+
 /* 1 found, 0 not there, -1 error. */
 static int
 lookup_file(const char *file, const char *host, bool must_exist, struct auth_creds *c,
@@ -105,6 +143,7 @@ lookup_file(const char *file, const char *host, bool must_exist, struct auth_cre
 	json_t *auths, *e;
 	const char *key;
 	bool missing;
+	int r;
 
 	j = load_file(file, &missing, err);
 	if (!j) {
@@ -114,6 +153,9 @@ lookup_file(const char *file, const char *host, bool must_exist, struct auth_cre
 			return tk_err_set(err, "cannot open '%s': no such file", file);
 		return -1;
 	}
+	r = lookup_helpers(j, file, host, c, err);
+	if (r != 0)
+		return r;
 	auths = json_object_get(j, "auths");
 	if (!json_is_object(auths))
 		return 0;

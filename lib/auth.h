@@ -7,8 +7,9 @@
  *   Docker's $DOCKER_CONFIG/config.json (~/.docker/config.json)
  * The files have Docker's format: {"auths": {"HOST": {"auth":
  * base64("USER:PASS")}}} (or "username" and "password"); keys may be
- * written as URLs ("https://index.docker.io/v1/"). Credential helpers
- * (credsStore, credHelpers) are not run.
+ * written as URLs ("https://index.docker.io/v1/"). In each file, a
+ * credential helper (credHelpers for the host, else credsStore; see
+ * lib/credhelper.h) is asked before the "auths" entries, as Docker does.
  */
 #ifndef TK_AUTH_H
 #define TK_AUTH_H
