@@ -4,7 +4,7 @@ include config.mk
 TOOLS  = tk tk-pull tk-run tk-ls tk-rm tk-stats tk-login
 LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o \
          lib/userns.o lib/helper.o lib/layer.o lib/digest.o lib/idmap.o lib/pull.o lib/cgroup-spec.o \
-         lib/ref.o lib/http.o lib/auth.o lib/credhelper.o lib/registry.o lib/registry-fetch.o
+         lib/ref.o lib/http.o lib/auth.o lib/credhelper.o lib/interrupt.o lib/registry.o lib/registry-fetch.o
 # Detached containers (issue 5).
 TOOLS  += tk-logs tk-stop tk-inspect tk-exec tk-start tk-doctor
 LIBOBJ += lib/monitor.o lib/logs.o lib/user.o lib/pty.o lib/start.o

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "idmap.h"
+#include "interrupt.h"
 #include "pull.h"
 #include "store.h"
 #include "util.h"
@@ -117,8 +118,12 @@ main(int argc, char **argv)
 	if (getuid() != 0 && idmap_mapped_count(getuid()) == 1)
 		tk_warn("no /etc/subuid and /etc/subgid range for you: "
 			"files in images will all belong to you (ask for a subordinate id range)");
-	if (pull_source(&st, argv[optind], &o, id, &err) < 0)
+	tk_catch_interrupts();
+	if (pull_source(&st, argv[optind], &o, id, &err) < 0) {
+		/* Cleaned up: now die of the signal, as the caller expects. */
+		tk_interrupt_reraise();
 		tk_die_err(1, &err);
+	}
 	store_close(&st);
 	printf("%s\n", id);
 	if (fflush(stdout) != 0 || ferror(stdout))

@@ -6,10 +6,19 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "interrupt.h"
 #include "util.h"
 #include "banned.h"
 
 #define USER_AGENT "tk-pull/0.1"
+
+/* A caught SIGINT or SIGTERM ends every transfer (tk_interrupted). */
+static int
+xfer_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	curl_off_t ulnow)
+{
+	return tk_interrupted != 0;
+}
 
 CURL *
 http_handle(const char *url, bool insecure, const char *redirects,
@@ -34,6 +43,8 @@ http_handle(const char *url, bool insecure, const char *redirects,
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xfer_cb);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	/* Layers are compressed already; manifests are small. */
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
 	if (insecure) {

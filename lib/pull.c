@@ -18,6 +18,7 @@
 
 #include "digest.h"
 #include "image.h"
+#include "interrupt.h"
 #include "json.h"
 #include "protocol.h"
 #include "pull.h"
@@ -1228,6 +1229,8 @@ pull_source(struct tk_store *st, const char *source, struct pull_opts *o, char i
 		ret = pull_docker_archive(&p, source + 15, err);
 	else
 		ret = pull_registry(&p, source, err);
+	if (ret == 0 && tk_interrupted)
+		ret = tk_err_set(err, "interrupted");
 	if (ret == 0 && p.present_id[0]) {
 		memcpy(id, p.present_id, 65);
 	} else if (ret == 0) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "registry.h"
 #include "util.h"
 #include "banned.h"
@@ -443,6 +444,11 @@ registry_fetch_layers(struct registry *r, struct fetch_layer *ls, size_t n,
 		CURLMsg *msg;
 		int q;
 
+		if (tk_interrupted) {
+			/* Stop: partial blobs are kept for the next pull. */
+			tk_err_set(err, "interrupted");
+			goto out;
+		}
 		for (size_t i = 0; i < n; i++)
 			active += f.jobs[i].state == J_RUN;
 		for (size_t i = 0; i < n && active < jobs; i++) {

@@ -15,6 +15,8 @@ to LOG: "METHOD PATH AUTHSCHEME RANGE" ("-" for none).
                       then closes the connection.
   --stall-once BYTES  the first GET of each blob sends BYTES bytes, then
                       hangs (until the proxy is killed).
+  --drop-each BYTES   every GET of a blob sends at most BYTES bytes of it,
+                      then closes the connection.
   --no-range          ignore Range headers (answer 200 with the whole blob).
 
 Stops after 20 minutes, or when killed.
@@ -32,7 +34,7 @@ portfile, logfile, upstream = sys.argv[1], sys.argv[2], int(sys.argv[3])
 opts = sys.argv[4:]
 token_user = None
 redirect = no_range = False
-drop_once = stall_once = None
+drop_once = stall_once = drop_each = None
 while opts:
     o = opts.pop(0)
     if o == "--token":
@@ -43,6 +45,8 @@ while opts:
         drop_once = int(opts.pop(0))
     elif o == "--stall-once":
         stall_once = int(opts.pop(0))
+    elif o == "--drop-each":
+        drop_each = int(opts.pop(0))
     elif o == "--no-range":
         no_range = True
     else:
@@ -149,6 +153,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     dropped.add(key)
                     limit = once
                     stall = stall_once is not None
+        if drop_each is not None and "/blobs/sha256:" in self.path and r.status in (200, 206):
+            limit = drop_each
         sent = 0
         while self.command != "HEAD":
             chunk = r.read(65536)
