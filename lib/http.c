@@ -20,6 +20,28 @@ xfer_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	return tk_interrupted != 0;
 }
 
+/* One connection cache, DNS cache and TLS session cache for every handle
+ * of the process: the requests of a pull (ping, token, manifests, config,
+ * blobs) reuse one connection per host instead of a new TCP and TLS
+ * handshake each. tk-pull is single-threaded: no locks. */
+static CURLSH *
+share(void)
+{
+	static CURLSH *s;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		s = curl_share_init();
+		if (s) {
+			curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+			curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+			curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		}
+	}
+	return s;
+}
+
 CURL *
 http_handle(const char *url, bool insecure, const char *redirects,
 	    const struct http_auth *auth, struct curl_slist *headers)
@@ -28,6 +50,8 @@ http_handle(const char *url, bool insecure, const char *redirects,
 
 	if (!h)
 		return NULL;
+	if (share())
+		curl_easy_setopt(h, CURLOPT_SHARE, share());
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, redirects);

@@ -900,3 +900,102 @@ layer_extract_kill(struct layer_job *job)
 	kill(job->pid, SIGKILL);
 	layer_extract_wait(job, true, &res, &err);
 }
+
+struct worker_arg {
+	int dirfd, partfd, follow_fd, give_fd;
+	const struct layer_limits *lim;
+	bool quiet;
+	struct layer_result *res;
+};
+
+static bool
+work_name_ok(const char *s, size_t n)
+{
+	return memchr(s, 0, n) && *s && *s != '.' && !strchr(s, '/');
+}
+
+/* Inside the user namespace: wait for the job, then unpack it. */
+static int
+worker_fn(void *p, struct tk_err *err)
+{
+	struct worker_arg *wa = p;
+	struct layer_work w;
+	struct layer_source src = { .follow_fd = wa->follow_fd };
+	struct extract_arg a = { wa->dirfd, w.name, &src, wa->lim, wa->quiet, wa->res };
+	ssize_t n;
+	int ret;
+
+	while ((n = read(wa->give_fd, &w, sizeof(w))) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		return tk_err_set(err, "no layer for the unpacker");
+	if (n != (ssize_t)sizeof(w) || !work_name_ok(w.name, sizeof(w.name)) ||
+	    !work_name_ok(w.part, sizeof(w.part)) || !memchr(w.what, 0, sizeof(w.what)) ||
+	    !memchr(w.expect_blob, 0, sizeof(w.expect_blob)) ||
+	    !memchr(w.expect_diffid, 0, sizeof(w.expect_diffid)))
+		return tk_err_set(err, "bad job for the unpacker");
+	close(wa->give_fd);
+	src.fd = openat(w.part_in_dirfd ? wa->dirfd : wa->partfd, w.part,
+			O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (src.fd < 0)
+		return tk_err_errno(err, "cannot open '%s'", w.part);
+	src.what = w.what;
+	src.expect_blob = w.expect_blob[0] ? w.expect_blob : NULL;
+	src.expect_diffid = w.expect_diffid[0] ? w.expect_diffid : NULL;
+	ret = extract_fn(&a, err);
+	close(src.fd);
+	return ret;
+}
+
+int
+layer_worker_start(struct layer_job *job, int dirfd, int partfd, int follow_fd,
+		   const struct layer_limits *lim, bool quiet, int *give_fd, struct tk_err *err)
+{
+	struct layer_job_shared *sh;
+	int give[2];
+	pid_t pid;
+
+	if (pipe2(give, O_CLOEXEC) < 0)
+		return tk_err_errno(err, "cannot create a pipe");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		close(give[0]);
+		close(give[1]);
+		return tk_err_errno(err, "cannot map memory");
+	}
+	memset(sh, 0, sizeof(*sh));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(give[0]);
+		close(give[1]);
+		munmap(sh, sizeof(*sh));
+		return tk_err_errno(err, "cannot fork");
+	}
+	if (pid == 0) {
+		int keep[] = { dirfd, partfd, follow_fd, give[0] };
+		struct worker_arg wa = { dirfd, partfd, follow_fd, give[0], lim, quiet, &sh->res };
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close_all_but(keep, 4);
+		if (userns_run(worker_fn, &wa, &sh->err) < 0)
+			_exit(1);
+		sh->done = 1;
+		_exit(0);
+	}
+	close(give[0]);
+	job->pid = pid;
+	job->shared = sh;
+	*give_fd = give[1];
+	return 0;
+}
+
+int
+layer_worker_give(int give_fd, const struct layer_work *w, struct tk_err *err)
+{
+	/* One small write to a fresh pipe: it fits, and it is atomic. */
+	if (write(give_fd, w, sizeof(*w)) != (ssize_t)sizeof(*w))
+		return tk_err_errno(err, "cannot hand the layer to the unpacker");
+	return 0;
+}

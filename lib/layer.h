@@ -78,4 +78,24 @@ int layer_extract_wait(struct layer_job *job, bool hang, struct layer_result *re
 /* Stop it (SIGKILL) and collect it. */
 void layer_extract_kill(struct layer_job *job);
 
+/* A background job started before its layer is known, so that the fork,
+ * the user namespace and its id maps are ready when the first bytes come:
+ * it waits for a struct layer_work on *give_fd (layer_worker_give), opens
+ * part beneath partfd (or dirfd) and unpacks it into name beneath dirfd,
+ * reading on as follow_fd says (struct layer_source). Collected with
+ * layer_extract_wait and layer_extract_kill; closing *give_fd without a
+ * job ends it with an error. */
+struct layer_work {
+	char name[32];
+	char part[96];
+	bool part_in_dirfd;
+	char what[64];
+	char expect_blob[65];       /* "" for none */
+	char expect_diffid[65];
+};
+int layer_worker_start(struct layer_job *job, int dirfd, int partfd, int follow_fd,
+		       const struct layer_limits *lim, bool quiet, int *give_fd,
+		       struct tk_err *err);
+int layer_worker_give(int give_fd, const struct layer_work *w, struct tk_err *err);
+
 #endif

@@ -1054,6 +1054,15 @@ pull_registry(struct pull *p, const char *source, struct tk_err *err)
 	cleanup_free struct fetch_layer *fl = NULL;
 	cleanup_free size_t *idx = NULL;
 	struct tk_image img = { 0 };
+	struct fetch_pool pool = { .n = 0 };
+	struct fetch_opts fo = {
+		.jobs = p->o->jobs,
+		.dirfd = p->workfd,
+		.partfd = p->tmpfd,
+		.lim = &p->o->lim,
+		.quiet = p->o->quiet,
+		.progress = !p->o->quiet && isatty(2),
+	};
 	char ct[256], cmt[256], hex[65], chex[65], id[65], name[600];
 	const char *mt;
 	json_t *cdesc, *layers, *m;
@@ -1126,6 +1135,8 @@ pull_registry(struct pull *p, const char *source, struct tk_err *err)
 		}
 		goto out;
 	}
+	/* Unpackers get ready while the config comes. */
+	registry_fetch_prepare(&pool, json_array_size(layers), &fo);
 	if (registry_get_blob(&reg, chex, META_MAX, &cbody, &len, err) < 0)
 		goto out;
 	if (json_is_integer(json_object_get(cdesc, "size")) &&
@@ -1167,18 +1178,8 @@ pull_registry(struct pull *p, const char *source, struct tk_err *err)
 		snprintf(fl[nfetch].name, sizeof(fl[nfetch].name), "l%zu", i);
 		idx[nfetch++] = i;
 	}
-	{
-		struct fetch_opts fo = {
-			.jobs = p->o->jobs,
-			.dirfd = p->workfd,
-			.partfd = p->tmpfd,
-			.lim = &p->o->lim,
-			.quiet = p->o->quiet,
-			.progress = !p->o->quiet && isatty(2),
-		};
-		if (registry_fetch_layers(&reg, fl, nfetch, &fo, err) < 0)
-			goto out;
-	}
+	if (registry_fetch_layers(&reg, fl, nfetch, &fo, &pool, err) < 0)
+		goto out;
 	for (size_t k = 0; k < nfetch; k++) {
 		p->layers[idx[k]] = xstrdup(fl[k].res.diffid);
 		p->sizes[idx[k]] = fl[k].res.size;
@@ -1202,6 +1203,7 @@ pull_registry(struct pull *p, const char *source, struct tk_err *err)
 confused:
 	tk_err_set(err, "manifest served as an index holds layers: refusing a confused manifest");
 out:
+	registry_fetch_pool_end(&pool);
 	image_free(&img);
 	p->o->requests += reg.requests;
 	registry_close(&reg);

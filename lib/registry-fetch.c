@@ -50,6 +50,7 @@ struct job {
 struct fetch {
 	struct registry *r;
 	const struct fetch_opts *o;
+	struct fetch_pool *pool;
 	CURLM *m;
 	struct job *jobs;
 	size_t n;
@@ -204,6 +205,37 @@ part_open(struct fetch *f, struct job *j, struct tk_err *err)
 	return 0;
 }
 
+/* Hand the layer to an unpacker started ahead: 1 done, 0 none left. */
+static int
+job_give(struct fetch *f, struct job *j, struct tk_err *err)
+{
+	struct fetch_pool *pool = f->pool;
+	struct layer_work w = { 0 };
+
+	for (size_t i = 0; pool && i < pool->n; i++) {
+		if (pool->w[i].give < 0)
+			continue;
+		snprintf(w.name, sizeof(w.name), "%s", j->l->name);
+		snprintf(w.part, sizeof(w.part), "%s", j->part);
+		w.part_in_dirfd = j->partdir == f->o->dirfd;
+		snprintf(w.what, sizeof(w.what), "blob sha256:%.12s", j->l->blob);
+		memcpy(w.expect_blob, j->l->blob, sizeof(w.expect_blob));
+		memcpy(w.expect_diffid, j->l->diffid, sizeof(w.expect_diffid));
+		j->x = pool->w[i].x;
+		j->note = pool->w[i].note;
+		pool->w[i].note = -1;
+		pool->w[i].x.pid = 0;
+		j->extracting = true;
+		if (layer_worker_give(pool->w[i].give, &w, err) < 0) {
+			close_fd(&pool->w[i].give);
+			return -1;
+		}
+		close_fd(&pool->w[i].give);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 job_start(struct fetch *f, struct job *j, struct tk_err *err)
 {
@@ -215,6 +247,13 @@ job_start(struct fetch *f, struct job *j, struct tk_err *err)
 	j->state = J_RUN;
 	if (part_open(f, j, err) < 0)
 		return -1;
+	ret = job_give(f, j, err);
+	if (ret < 0)
+		return -1;
+	if (ret == 1) {
+		ret = -1;
+		goto started;
+	}
 	rfd = openat(j->partdir, j->part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (rfd < 0)
 		return tk_err_errno(err, "cannot open '%s'", j->part);
@@ -235,6 +274,7 @@ job_start(struct fetch *f, struct job *j, struct tk_err *err)
 	j->extracting = true;
 	j->note = note[1];
 	note[1] = -1;
+started:
 	j->pidfd = syscall(SYS_pidfd_open, j->x.pid, 0);
 	if (j->have == j->l->size) {
 		j->downloaded = true; /* complete from an earlier pull */
@@ -417,11 +457,48 @@ draw(struct fetch *f, bool final)
 	fflush(stderr);
 }
 
+void
+registry_fetch_prepare(struct fetch_pool *pool, size_t n, const struct fetch_opts *o)
+{
+	size_t want = n < (size_t)(o->jobs > 0 ? o->jobs : 3) ? n : (size_t)(o->jobs > 0 ? o->jobs : 3);
+
+	pool->n = 0;
+	while (pool->n < want && pool->n < FETCH_POOL_MAX) {
+		int note[2];
+		struct tk_err e;
+		size_t i = pool->n;
+
+		if (pipe2(note, O_CLOEXEC) < 0)
+			return;
+		if (layer_worker_start(&pool->w[i].x, o->dirfd, o->partfd, note[0], o->lim,
+				       o->quiet, &pool->w[i].give, &e) < 0) {
+			close(note[0]);
+			close(note[1]);
+			return;
+		}
+		close(note[0]);
+		fcntl(note[1], F_SETFL, O_NONBLOCK);
+		pool->w[i].note = note[1];
+		pool->n++;
+	}
+}
+
+void
+registry_fetch_pool_end(struct fetch_pool *pool)
+{
+	for (size_t i = 0; i < pool->n; i++) {
+		close_fd(&pool->w[i].give);
+		close_fd(&pool->w[i].note);
+		layer_extract_kill(&pool->w[i].x);
+	}
+	pool->n = 0;
+}
+
 int
 registry_fetch_layers(struct registry *r, struct fetch_layer *ls, size_t n,
-		      const struct fetch_opts *o, struct tk_err *err)
+		      const struct fetch_opts *o, struct fetch_pool *pool, struct tk_err *err)
 {
-	struct fetch f = { .r = r, .o = o, .n = n };
+	struct fetch f = { .r = r, .o = o, .n = n, .pool = pool };
 	size_t left = n;
 	int jobs = o->jobs > 0 ? o->jobs : 3;
 	int ret = -1;

@@ -82,9 +82,29 @@ struct fetch_opts {
 	bool progress;              /* a progress display on stderr */
 };
 
+/* Unpackers started ahead (layer_worker_start): the forks, user
+ * namespaces and id maps cost tens of milliseconds, which this spends
+ * while the image config is still being fetched, not after the first
+ * layer bytes came. */
+#define FETCH_POOL_MAX 16
+struct fetch_pool {
+	struct {
+		struct layer_job x;
+		int give;           /* where its job goes; -1 once given */
+		int note;           /* write end of its follow pipe */
+	} w[FETCH_POOL_MAX];
+	size_t n;
+};
+/* Start up to n unpackers (at most o->jobs); failing to is not an error,
+ * the layers then start their own. */
+void registry_fetch_prepare(struct fetch_pool *pool, size_t n, const struct fetch_opts *o);
+/* Stop the ones no layer took. */
+void registry_fetch_pool_end(struct fetch_pool *pool);
+
 /* All layers unpacked, or -1 with the first failure in err (the others
- * are stopped). */
+ * are stopped). pool: NULL, or unpackers to use first. */
 int registry_fetch_layers(struct registry *r, struct fetch_layer *ls, size_t n,
-			  const struct fetch_opts *o, struct tk_err *err);
+			  const struct fetch_opts *o, struct fetch_pool *pool,
+			  struct tk_err *err);
 
 #endif
