@@ -70,13 +70,18 @@ test_expect_success 'a corrupt partial blob is started again from zero' '
 	test -z "$(ls -A "$S/tmp")"
 '
 
-test_expect_success 'progress on a terminal; nothing on stderr otherwise' '
+test_expect_success 'progress on a terminal: each layer and the total; nothing off a terminal or with -q' '
 	tk-pull --root "$TRASH/s5" $R/r/two:1 >out 2>err &&
 	test_line_count = 0 err &&
-	if command -v script >/dev/null; then
-		script -qec "tk-pull --root $TRASH/s6 $R/r/two:1" /dev/null >tty.out &&
-		test_grep "layers" tty.out
-	fi
+	small=$(jq -r ".layers[1].digest" lay/blobs/sha256/$man | cut -d: -f2) &&
+	script -qec "tk-pull --root $TRASH/s6 $R/r/two:1 >$TRASH/id6" /dev/null >tty.out &&
+	test "$(cat id6)" = "$cfg" &&
+	test_grep "$(printf %.12s $big): done" tty.out &&
+	test_grep "$(printf %.12s $small): done" tty.out &&
+	test_grep "2/2 layers, [0-9.]* [kM]B / [0-9.]* [kM]B" tty.out &&
+	script -qec "tk-pull -q --root $TRASH/s6q $R/r/two:1 >$TRASH/id6q" /dev/null >tty.q &&
+	test "$(cat id6q)" = "$cfg" &&
+	test_line_count = 0 tty.q
 '
 
 test_expect_success 'tk-rm --image --unused removes the images no container uses' '
