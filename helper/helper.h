@@ -119,6 +119,7 @@ struct rootfs_spec {
 	int nlayers;              /* bottom first */
 	bool userns;              /* false only for --userns host */
 	bool net_host;
+	bool scratch;             /* --rm: the upper layer is thrown away at the end */
 };
 /* In the child, inside the new namespaces, as root of the user namespace:
  * build the root filesystem and pivot into it. */

@@ -774,6 +774,7 @@ verb_run(int argc, char **argv)
 	spec.nlayers = o.nlayers;
 	spec.userns = !o.userns_host;
 	spec.net_host = o.net_host;
+	spec.scratch = o.rm;
 
 	if (check_only)
 		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);

@@ -173,6 +173,15 @@ test_expect_success 'a container without --rm is kept, with its changes' '
 	test "$(cat "$TK_ROOT/containers/$id/upper/etc/f")" = x
 '
 
+test_expect_success 'only a --rm container'"'"'s overlay is volatile (no syncfs when it ends)' '
+	tk-run --rm "$IMG" cat /proc/self/mountinfo >rm.mi &&
+	test_grep " / / .*overlay.*volatile" rm.mi &&
+	tk-run --name kept "$IMG" cat /proc/self/mountinfo >kept.mi &&
+	test_grep " / / .*overlay" kept.mi &&
+	test_grep -v volatile kept.mi &&
+	tk-rm kept
+'
+
 test_expect_success 'tk-rm removes the kept container and its directory' '
 	tk-rm writer &&
 	tk-ls -a -q >ids &&
