@@ -90,7 +90,8 @@ list_containers(struct tk_store *st, int filter, bool quiet, bool noheading, boo
 	size_t n = 0;
 	struct tk_err err;
 
-	if (container_list(st, &cs, &n, &err) < 0)
+	if (container_scan(st, filter == 1 ? TK_ONLY_RUNNING : filter == 2 ? TK_ONLY_EXITED : TK_ALL,
+			   &cs, &n, &err) < 0)
 		tk_die_err(1, &err);
 	if (!quiet && !json && !noheading)
 		printf("%-12s  %-20s  %-24s  %-16s  %-24s  %s\n", "CONTAINER ID", "IMAGE",

@@ -272,7 +272,7 @@ main(int argc, char **argv)
 		printf("%-12s  %-16s  %8s  %10s / %-10s  %-14s  %s\n", "CONTAINER ID", "NAME",
 		       "CPU(s)", "MEM USAGE", "LIMIT", "PIDS", "IO READ / WRITE");
 	if (optind == argc) {
-		if (container_list(&st, &cs, &n, &err) < 0)
+		if (container_scan(&st, TK_ONLY_RUNNING, &cs, &n, &err) < 0)
 			tk_die_err(1, &err);
 		for (size_t i = 0; i < n; i++) {
 			struct stats s;

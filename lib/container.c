@@ -24,7 +24,9 @@ static char qbuf[96];
 
 #define CT_JSON "container.json"
 
-static void state_at(int dfd, struct tk_container *c);
+struct ct_dirs;
+static void state_in(const struct ct_dirs *d, struct tk_container *c);
+static pid_t record_pid(int rec, const char *id, long long *started);
 
 static json_t *
 strv_to_json(char **v)
@@ -96,21 +98,7 @@ containers_dir(struct tk_store *st, struct tk_err *err)
 	return store_dir(st, "containers", err);
 }
 
-static bool
-name_taken(struct tk_store *st, const char *name)
-{
-	struct tk_container *cs = NULL;
-	size_t n = 0;
-	bool taken = false;
-
-	if (container_list(st, &cs, &n, NULL) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (cs[i].name && !strcmp(cs[i].name, name))
-			taken = true;
-	container_list_free(cs, n);
-	return taken;
-}
+static bool name_taken(struct tk_store *st, const char *name);
 
 int
 container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err)
@@ -145,30 +133,113 @@ fail:
 	return -1;
 }
 
-int
-container_load(struct tk_store *st, const char *id, struct tk_container *c, struct tk_err *err)
-{
-	cleanup_close int ctsfd = -1, dfd = -1;
-	cleanup_free char *buf = NULL;
-	json_t *o;
-	json_error_t je;
+/*
+ * Reading containers. A listing of a thousand containers should cost a
+ * few milliseconds, so every container costs as few system calls as it
+ * can: containers/ and the record directory are opened once, files are
+ * opened by "ID/name" beneath containers/ (the ID checked once to be a
+ * directory, not a symlink), a record that is not there is one failed
+ * openat, and a container that is not wanted is never parsed.
+ */
+struct ct_dirs {
+	int cts;   /* containers/ of the store */
+	int rec;   /* TK_RUNDIR/<uid>, O_PATH; -1: none, so nothing of ours runs */
+};
 
-	memset(c, 0, sizeof(*c));
-	if (!tk_valid_hex64(id))
-		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
-	if ((ctsfd = containers_dir(st, err)) < 0)
+static int
+ct_dirs_open(struct tk_store *st, struct ct_dirs *d, struct tk_err *err)
+{
+	char path[64];
+
+	if ((d->cts = containers_dir(st, err)) < 0)
 		return -1;
-	dfd = openat(ctsfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
-	if (!(buf = read_file_at(dfd, CT_JSON, 1 << 24, NULL, err)))
-		return -1;
-	o = json_loads(buf, 0, &je);
+	/* 0711: searchable by its user, not listable (records by name). */
+	snprintf(path, sizeof(path), TK_RUNDIR "/%u", (unsigned)getuid());
+	d->rec = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+static void
+ct_dirs_close(struct ct_dirs *d)
+{
+	if (d->cts >= 0)
+		close(d->cts);
+	if (d->rec >= 0)
+		close(d->rec);
+	d->cts = d->rec = -1;
+}
+
+/* id names a directory of containers/, not a symlink or a file. */
+static bool
+ct_is_dir(int cts, const char *id, unsigned char d_type)
+{
+	struct stat sb;
+
+	if (d_type != DT_UNKNOWN)
+		return d_type == DT_DIR;
+	return fstatat(cts, id, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int
+ct_open(int cts, const char *id, const char *name)
+{
+	char path[TK_ID_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", id, name);
+	return openat(cts, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* container.json: one read for any record of ordinary size. */
+static char *
+ct_read_json(int cts, const char *id, struct tk_err *err)
+{
+	cleanup_close int fd = ct_open(cts, id, CT_JSON);
+	size_t cap = 4096, n = 0;
+	char *buf;
+	ssize_t r;
+
+	if (fd < 0) {
+		tk_err_errno(err, "container '%.12s': cannot read its record", id);
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			tk_err_errno(err, "container '%.12s': cannot read its record", id);
+			return NULL;
+		}
+		n += (size_t)r;
+		/* A short read of a regular file is its end. */
+		if (n < cap - 1 || r == 0)
+			break;
+		if (cap >= (1u << 24)) {
+			free(buf);
+			tk_err_set(err, "container '%.12s': its record is too large", id);
+			return NULL;
+		}
+		cap *= 2;
+		buf = xrealloc(buf, cap);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static int
+ct_parse(const char *id, const char *buf, struct tk_container *c, struct tk_err *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(buf, 0, &je);
+
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return tk_err_set(err, "container '%.12s': bad record: %s", id, je.text);
 	}
-	snprintf(c->id, sizeof(c->id), "%s", id);
+	if (c->id != id)
+		snprintf(c->id, sizeof(c->id), "%s", id);
 	c->name = json_str(o, "name");
 	c->image = json_str(o, "image");
 	snprintf(c->image_id, sizeof(c->image_id), "%s",
@@ -188,8 +259,42 @@ container_load(struct tk_store *st, const char *id, struct tk_container *c, stru
 	c->init = json_is_true(json_object_get(o, "init"));
 	c->created = json_integer_value(json_object_get(o, "created"));
 	json_decref(o);
-	state_at(dfd, c);
 	return 0;
+}
+
+/* container.json of id into c; its state only when asked. */
+static int
+ct_load(const struct ct_dirs *d, const char *id, struct tk_container *c, bool state,
+	struct tk_err *err)
+{
+	cleanup_free char *buf = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (!(buf = ct_read_json(d->cts, id, err)) || ct_parse(id, buf, c, err) < 0)
+		return -1;
+	if (state)
+		state_in(d, c);
+	return 0;
+}
+
+int
+container_load(struct tk_store *st, const char *id, struct tk_container *c, struct tk_err *err)
+{
+	struct ct_dirs d;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (!tk_valid_hex64(id))
+		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
+	if (ct_dirs_open(st, &d, err) < 0)
+		return -1;
+	if (!ct_is_dir(d.cts, id, DT_UNKNOWN)) {
+		ct_dirs_close(&d);
+		return tk_err_set(err, "no such container: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
+	}
+	r = ct_load(&d, id, c, true, err);
+	ct_dirs_close(&d);
+	return r;
 }
 
 static int
@@ -200,30 +305,63 @@ cmp_created(const void *a, const void *b)
 }
 
 int
-container_list(struct tk_store *st, struct tk_container **out, size_t *nout, struct tk_err *err)
+container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out, size_t *nout,
+	       struct tk_err *err)
 {
-	int ctsfd = containers_dir(st, err);
 	struct tk_container *cs = NULL;
-	size_t n = 0;
+	struct ct_dirs d;
+	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
+	DIR *dir;
+	int fd;
 
-	if (ctsfd < 0)
+	*out = NULL;
+	*nout = 0;
+	if (ct_dirs_open(st, &d, err) < 0)
 		return -1;
-	if (!(d = fdopendir(ctsfd))) {
-		close(ctsfd);
+	/* No record directory: nothing is running. */
+	if (f == TK_ONLY_RUNNING && d.rec < 0) {
+		ct_dirs_close(&d);
+		return 0;
+	}
+	if ((fd = dup(d.cts)) < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		ct_dirs_close(&d);
 		return tk_err_errno(err, "cannot read containers");
 	}
-	while ((de = readdir(d))) {
-		struct tk_container c;
-		if (!tk_valid_hex64(de->d_name))
+	while ((de = readdir(dir))) {
+		struct tk_container c = { 0 };
+		cleanup_free char *buf = NULL;
+
+		if (!tk_valid_hex64(de->d_name) || !ct_is_dir(d.cts, de->d_name, de->d_type))
 			continue;
-		if (container_load(st, de->d_name, &c, NULL) < 0)
-			continue;   /* being created or removed right now */
-		cs = xrealloc(cs, (n + 1) * sizeof(*cs));
+		/* The state first: it decides whether the record is read. */
+		memcpy(c.id, de->d_name, sizeof(c.id));   /* 64 digits and NUL */
+		if (f == TK_ONLY_RUNNING) {
+			c.pid = record_pid(d.rec, c.id, &c.started);
+			if (c.pid <= 0)
+				continue;
+			c.state = TK_RUNNING;
+			c.exit_code = -1;
+		} else {
+			state_in(&d, &c);
+			if (f == TK_ONLY_EXITED && c.state != TK_EXITED)
+				continue;
+		}
+		/* Being created or removed right now: left out. */
+		if (!(buf = ct_read_json(d.cts, c.id, NULL)) || ct_parse(c.id, buf, &c, NULL) < 0) {
+			container_free(&c);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			cs = xrealloc(cs, cap * sizeof(*cs));
+		}
 		cs[n++] = c;
 	}
-	closedir(d);
+	closedir(dir);
+	ct_dirs_close(&d);
 	if (n)
 		qsort(cs, n, sizeof(*cs), cmp_created);
 	*out = cs;
@@ -232,61 +370,117 @@ container_list(struct tk_store *st, struct tk_container **out, size_t *nout, str
 }
 
 int
+container_list(struct tk_store *st, struct tk_container **out, size_t *nout, struct tk_err *err)
+{
+	return container_scan(st, TK_ALL, out, nout, err);
+}
+
+/* Whether container id is named name. Most are not, and cheaply so: a
+ * name is [a-z0-9_.-], which JSON never escapes, so the record of the
+ * one named so has the name in it as it is. */
+static bool
+ct_named(int cts, const char *id, const char *name)
+{
+	cleanup_free char *buf = ct_read_json(cts, id, NULL);
+	struct tk_container c = { 0 };
+	bool yes;
+
+	if (!buf || !strstr(buf, name) || ct_parse(id, buf, &c, NULL) < 0)
+		return false;
+	yes = c.name && !strcmp(c.name, name);
+	container_free(&c);
+	return yes;
+}
+
+/* The container called name, or whose id starts with it, into id; 0 when
+ * there is none, -1 and err when the prefix matches several. Names go
+ * first (they are unique in a store). */
+static int
+ct_find(const struct ct_dirs *d, const char *ref, bool prefix, char id[65], struct tk_err *err)
+{
+	size_t len = strlen(ref);
+	int fd = dup(d->cts), matches = 0, named = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return tk_err_errno(err, "cannot read containers");
+	}
+	while (!named && (de = readdir(dir))) {
+		if (!tk_valid_hex64(de->d_name) || !ct_is_dir(d->cts, de->d_name, de->d_type))
+			continue;
+		if (ct_named(d->cts, de->d_name, ref)) {
+			named = 1;
+			memcpy(id, de->d_name, 65);
+		} else if (prefix && !strncmp(de->d_name, ref, len) && matches++ == 0) {
+			memcpy(id, de->d_name, 65);
+		}
+	}
+	closedir(dir);
+	if (!named && matches > 1)
+		return tk_err_set(err, "'%s' matches %d containers: give more of the id",
+				  tk_quote(ref, qbuf, sizeof(qbuf)), matches);
+	return named || matches ? 1 : 0;
+}
+
+static bool
+name_taken(struct tk_store *st, const char *name)
+{
+	struct ct_dirs d;
+	char id[65];
+	int r;
+
+	if (ct_dirs_open(st, &d, NULL) < 0)
+		return false;
+	r = ct_find(&d, name, false, id, NULL);
+	ct_dirs_close(&d);
+	return r > 0;
+}
+
+int
 container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 		  struct tk_err *err)
 {
-	struct tk_container *cs = NULL;
-	size_t n = 0, len = strlen(ref);
-	int found = -1, matches = 0;
+	struct ct_dirs d;
+	char id[65];
+	int r;
 
+	memset(c, 0, sizeof(*c));
 	if (!tk_valid_name(ref))
 		return tk_err_set(err, "no such container: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
-	if (container_list(st, &cs, &n, err) < 0)
+	if (ct_dirs_open(st, &d, err) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (cs[i].name && !strcmp(cs[i].name, ref))
-			found = (int)i;
-	if (found < 0) {
-		for (size_t i = 0; i < n; i++)
-			if (!strncmp(cs[i].id, ref, len)) {
-				found = (int)i;
-				matches++;
-			}
-		if (matches > 1) {
-			container_list_free(cs, n);
-			return tk_err_set(err, "'%s' matches %d containers: give more of the id",
-					  tk_quote(ref, qbuf, sizeof(qbuf)), matches);
-		}
+	/* A full ID names its container, without reading any other. */
+	if (tk_valid_hex64(ref) && ct_is_dir(d.cts, ref, DT_UNKNOWN) &&
+	    ct_load(&d, ref, c, true, NULL) == 0) {
+		ct_dirs_close(&d);
+		return 0;
 	}
-	if (found < 0) {
-		container_list_free(cs, n);
+	r = ct_find(&d, ref, true, id, err);
+	if (r > 0 && ct_load(&d, id, c, true, NULL) < 0)
+		r = 0;   /* removed meanwhile */
+	ct_dirs_close(&d);
+	if (r == 0)
 		return tk_err_set(err, "no such container: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
-	}
-	*c = cs[found];
-	memset(&cs[found], 0, sizeof(cs[found]));
-	container_list_free(cs, n);
-	return 0;
-}
-
-static long long
-mtime_at(int dirfd, const char *name)
-{
-	struct stat sb;
-	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? (long long)sb.st_mtime : 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* "<pid> <starttime>" from the helper's record; pid > 0 when the process
- * named there is still the one that was recorded. */
+ * named there is still the one that was recorded, -1 when the record is
+ * stale, 0 when there is none. */
 static pid_t
-record_pid(const char *id, long long *started)
+record_pid(int rec, const char *id, long long *started)
 {
-	char path[128], buf[64], stat[1024];
+	char path[32], buf[64], stat[1024];
 	unsigned long long want;
 	int pid = 0, fd;
 	ssize_t r;
 
-	snprintf(path, sizeof(path), TK_RUNDIR "/%u/%s", (unsigned)getuid(), id);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (rec < 0)
+		return 0;
+	fd = openat(rec, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	r = read(fd, buf, sizeof(buf) - 1);
@@ -319,38 +513,60 @@ record_pid(const char *id, long long *started)
 	return pid;
 }
 
+/* record_pid() for one container, opening the record directory. */
+static pid_t
+record_pid_of(const char *id)
+{
+	char path[64];
+	cleanup_close int rec = -1;
+
+	snprintf(path, sizeof(path), TK_RUNDIR "/%u", (unsigned)getuid());
+	rec = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return record_pid(rec, id, NULL);
+}
+
 /* Running: the helper's record names a live process. Otherwise the exit
  * file, when the helper wrote one, gives the status; a stale record alone
  * means the run was killed before it could write one. */
 static void
-state_at(int dfd, struct tk_container *c)
+state_in(const struct ct_dirs *d, struct tk_container *c)
 {
 	char buf[16];
+	struct stat sb;
 	int fd;
 	ssize_t r;
 
 	c->exit_code = -1;
 	c->finished = 0;
-	c->pid = record_pid(c->id, &c->started);
+	c->oom_killed = false;
+	c->pid = record_pid(d->rec, c->id, &c->started);
 	if (c->pid > 0) {
 		c->state = TK_RUNNING;
 		return;
 	}
 	c->state = c->pid < 0 ? TK_EXITED : TK_CREATED;
 	c->pid = 0;
-	fd = openat(dfd, TK_CT_EXIT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ct_open(d->cts, c->id, TK_CT_EXIT);
 	if (fd < 0) {
 		/* No record and no status, but a detached run did start: the
 		 * record went with a reboot. */
-		if (c->state == TK_CREATED && mtime_at(dfd, TK_CT_STARTED))
-			c->state = TK_EXITED;
+		if (c->state == TK_CREATED) {
+			char path[TK_ID_MAX + 32];
+			snprintf(path, sizeof(path), "%s/" TK_CT_STARTED, c->id);
+			if (faccessat(d->cts, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				c->state = TK_EXITED;
+		}
 		return;
 	}
 	r = read(fd, buf, sizeof(buf) - 1);
+	c->finished = fstat(fd, &sb) == 0 ? (long long)sb.st_mtime : 0;
 	close(fd);
 	c->state = TK_EXITED;
-	c->finished = mtime_at(dfd, TK_CT_EXIT);
-	c->oom_killed = faccessat(dfd, TK_CT_OOM, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	{
+		char path[TK_ID_MAX + 32];
+		snprintf(path, sizeof(path), "%s/" TK_CT_OOM, c->id);
+		c->oom_killed = faccessat(d->cts, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	}
 	if (r > 0) {
 		buf[r] = 0;
 		c->exit_code = (int)strtol(buf, NULL, 10);
@@ -360,13 +576,13 @@ state_at(int dfd, struct tk_container *c)
 void
 container_state(struct tk_store *st, struct tk_container *c)
 {
-	char path[128];
-	cleanup_close int dfd = -1;
+	struct ct_dirs d;
 
-	snprintf(path, sizeof(path), "containers/%s", c->id);
-	dfd = openat(st->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd >= 0)
-		state_at(dfd, c);
+	if (ct_dirs_open(st, &d, NULL) < 0)
+		return;
+	if (ct_is_dir(d.cts, c->id, DT_UNKNOWN))
+		state_in(&d, c);
+	ct_dirs_close(&d);
 }
 
 void
@@ -412,7 +628,7 @@ container_command(const struct tk_container *c)
 int
 container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
 {
-	pid_t pid = record_pid(c->id, NULL);
+	pid_t pid = record_pid_of(c->id);
 	int fd;
 
 	*pidfd = -1;
@@ -422,7 +638,7 @@ container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
 	if (fd < 0)
 		return errno == ESRCH ? 0 : tk_err_errno(err, "cannot reach container '%.12s'", c->id);
 	/* The pidfd pins the process; check it is still the recorded one. */
-	if (record_pid(c->id, NULL) != pid) {
+	if (record_pid_of(c->id) != pid) {
 		close(fd);
 		return 0;
 	}
@@ -449,7 +665,7 @@ container_wait_finished(struct tk_store *st, const struct tk_container *c)
 int
 container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err)
 {
-	pid_t pid = record_pid(c->id, NULL);
+	pid_t pid = record_pid_of(c->id);
 	int pidfd;
 
 	if (pid <= 0)
@@ -458,7 +674,7 @@ container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err)
 	if (pidfd < 0)
 		return errno == ESRCH ? 0 : tk_err_errno(err, "cannot reach container '%.12s'", c->id);
 	/* The pidfd pins the process; check it is still the recorded one. */
-	if (record_pid(c->id, NULL) != pid) {
+	if (record_pid_of(c->id) != pid) {
 		close(pidfd);
 		return 0;
 	}

@@ -42,12 +42,18 @@ struct tk_container {
 int container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err);
 int container_load(struct tk_store *st, const char *id, struct tk_container *c,
 		   struct tk_err *err);
-/* By name, full id or unique id prefix. "no such container: 'x'". */
+/* By full id, name or unique id prefix, in that order. "no such
+ * container: 'x'". */
 int container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 		      struct tk_err *err);
 /* All containers, newest first, with their state. */
 int container_list(struct tk_store *st, struct tk_container **cs, size_t *n,
 		   struct tk_err *err);
+/* The same, only those in one state: the others cost one failed openat
+ * (TK_ONLY_RUNNING) or a few (TK_ONLY_EXITED), and are never parsed. */
+enum tk_filter { TK_ALL, TK_ONLY_RUNNING, TK_ONLY_EXITED };
+int container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **cs,
+		   size_t *n, struct tk_err *err);
 void container_state(struct tk_store *st, struct tk_container *c);
 /* Signal pid 1 of a running container, pinned by pidfd and checked
  * against the record; with wait, until it is gone. */
