@@ -257,31 +257,44 @@ open_dir_as_caller(int dirfd, const char *name)
 	return fd;
 }
 
+/* A directory of ours, root's and mode 0711: its owner's tools open the
+ * records by name (tk-ls), nobody else can list which containers, or
+ * which users, there are. An older tk made them 0755. */
+static int
+record_subdir(int at, const char *name, const char *what)
+{
+	struct stat st;
+	int dir;
+
+	if (mkdirat(at, name, 0711) < 0 && errno != EEXIST)
+		die_errno(TK_EXIT_FAIL, "cannot create %s", what);
+	dir = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open %s", what);
+	if (fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+		die(TK_EXIT_FAIL, "%s is not root's", what);
+	if ((st.st_mode & 07777) != 0711 && fchmod(dir, 0711) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot make %s private", what);
+	return dir;
+}
+
 /* /run/tk/<uid>: root-owned, made by us; a symlink or a foreign owner at
  * any level is refused. */
 int
 open_record_dir(void)
 {
-	char uidbuf[16];
+	char uidbuf[16], what[sizeof(TK_RUNDIR) + 16];
 	int run, tk, dir;
 
 	run = open("/run", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (run < 0)
 		die_errno(TK_EXIT_FAIL, "cannot open /run");
-	if (mkdirat(run, "tk", 0755) < 0 && errno != EEXIST)
-		die_errno(TK_EXIT_FAIL, "cannot create " TK_RUNDIR);
-	tk = openat(run, "tk", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	tk = record_subdir(run, "tk", TK_RUNDIR);
 	close(run);
 	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
-	if (tk < 0 || (mkdirat(tk, uidbuf, 0755) < 0 && errno != EEXIST))
-		die_errno(TK_EXIT_FAIL, "cannot create " TK_RUNDIR "/%s", uidbuf);
-	dir = openat(tk, uidbuf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(what, sizeof(what), TK_RUNDIR "/%s", uidbuf);
+	dir = record_subdir(tk, uidbuf, what);
 	close(tk);
-	if (dir < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open " TK_RUNDIR "/%s", uidbuf);
-	struct stat st;
-	if (fstat(dir, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
-		die(TK_EXIT_FAIL, TK_RUNDIR "/%s is not root's", uidbuf);
 	return dir;
 }
 
@@ -331,7 +344,10 @@ record_alive(int dirfd, const char *name)
  * Records whose process is gone are stale: remove them (SECURITY.md 33).
  * Every --rm run leaves one, and an unlink is a journal write on a disk
  * /run, so they are swept in batches, once more than a few have piled up;
- * a stale record never counts as running in the meantime.
+ * a stale record never counts as running in the meantime. A ".<id>" is
+ * a record being written (write_record): the caller holds the lock on
+ * the directory, under which every record is written, so one seen here
+ * was left by a run killed while writing it, and goes at once.
  */
 static void
 clean_stale_records(int dirfd)
@@ -342,8 +358,11 @@ clean_stale_records(int dirfd)
 
 	if (fd < 0 || !(d = fdopendir(fd)))
 		return;
-	while ((de = readdir(d)))
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && tk_valid_id(de->d_name + 1))
+			unlinkat(dirfd, de->d_name, 0);
 		n++;
+	}
 	if (n > 2 + 32) {
 		rewinddir(d);
 		while ((de = readdir(d)))
@@ -779,6 +798,10 @@ verb_run(int argc, char **argv)
 	if (check_only)
 		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);
 	recdir = open_record_dir();
+	/* The lock cgroup_setup() takes again (the same open file: no
+	 * wait), held until the record is written. */
+	if (flock(recdir, LOCK_EX) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
 	clean_stale_records(recdir);
 	if (record_alive(recdir, o.id))
 		die(TK_EXIT_FAIL, "container %s is already running", o.id);

@@ -183,7 +183,7 @@ test_expect_success BUSYBOX,JQ "[$mode] row 5: umask $um: the helper writes noth
 	test_line_count = 0 ww &&
 	find /run/tk/$mallory_uid -perm /022 ! -type l -print >gw &&
 	test_line_count = 0 gw &&
-	test "$(stat -c %a:%u /run/tk/$mallory_uid)" = 755:0 &&
+	test "$(stat -c %a:%u /run/tk/$mallory_uid)" = 711:0 &&
 	test "$(stat -c %a:%u /run/tk/$mallory_uid/$(ct_id mallory um))" = 644:0 &&
 	kill -9 $(pgrep -u "$(tk_user mallory)" -x sleep) &&
 	wait &&

@@ -107,6 +107,8 @@ _test_cleanup_all() {
 		eval "$_test_cleanups" >/dev/null 2>&1
 	fi
 	for u in $_test_users; do
+		# The helper keeps a deleted user's records (tk-helper(8)).
+		_uid=$(id -u "$u" 2>/dev/null) && rm -rf "/run/tk/$_uid"
 		userdel -r -f "$u" >/dev/null 2>&1
 		_subid_remove "$u"
 	done
