@@ -25,8 +25,9 @@ static char qbuf[96];
 #define CT_JSON "container.json"
 
 struct ct_dirs;
-static void state_in(const struct ct_dirs *d, struct tk_container *c);
+static void state_in(struct ct_dirs *d, struct tk_container *c);
 static pid_t record_pid(int rec, const char *id, long long *started);
+#define RECORD_UNKNOWN (-2)   /* record_pid(): could not look (errno) */
 
 static json_t *
 strv_to_json(char **v)
@@ -144,6 +145,7 @@ fail:
 struct ct_dirs {
 	int cts;   /* containers/ of the store */
 	int rec;   /* TK_RUNDIR/<uid>, O_PATH; -1: none, so nothing of ours runs */
+	int lack;  /* errno when out of descriptors or memory: the state is unknown */
 };
 
 static int
@@ -151,6 +153,7 @@ ct_dirs_open(struct tk_store *st, struct ct_dirs *d, struct tk_err *err)
 {
 	char path[64];
 
+	d->lack = 0;
 	if ((d->cts = containers_dir(st, err)) < 0)
 		return -1;
 	/* 0711: searchable by its user, not listable (records by name). */
@@ -264,7 +267,7 @@ ct_parse(const char *id, const char *buf, struct tk_container *c, struct tk_err 
 
 /* container.json of id into c; its state only when asked. */
 static int
-ct_load(const struct ct_dirs *d, const char *id, struct tk_container *c, bool state,
+ct_load(struct ct_dirs *d, const char *id, struct tk_container *c, bool state,
 	struct tk_err *err)
 {
 	cleanup_free char *buf = NULL;
@@ -274,6 +277,12 @@ ct_load(const struct ct_dirs *d, const char *id, struct tk_container *c, bool st
 		return -1;
 	if (state)
 		state_in(d, c);
+	if (d->lack) {
+		errno = d->lack;
+		tk_err_errno(err, "cannot read the state of container '%.12s'", id);
+		container_free(c);
+		return -1;
+	}
 	return 0;
 }
 
@@ -333,6 +342,7 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 	while ((de = readdir(dir))) {
 		struct tk_container c = { 0 };
 		cleanup_free char *buf = NULL;
+		struct tk_err e2;
 
 		if (!tk_valid_hex64(de->d_name) || !ct_is_dir(d.cts, de->d_name, de->d_type))
 			continue;
@@ -340,7 +350,9 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 		memcpy(c.id, de->d_name, sizeof(c.id));   /* 64 digits and NUL */
 		if (f == TK_ONLY_RUNNING) {
 			c.pid = record_pid(d.rec, c.id, &c.started);
-			if (c.pid <= 0)
+			if (c.pid == RECORD_UNKNOWN)
+				d.lack = errno;
+			else if (c.pid <= 0)
 				continue;
 			c.state = TK_RUNNING;
 			c.exit_code = -1;
@@ -349,8 +361,22 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 			if (f == TK_ONLY_EXITED && c.state != TK_EXITED)
 				continue;
 		}
-		/* Being created or removed right now: left out. */
-		if (!(buf = ct_read_json(d.cts, c.id, NULL)) || ct_parse(c.id, buf, &c, NULL) < 0) {
+		/* Being created or removed right now: left out. Never so
+		 * for want of descriptors or memory: tk-ls tells the truth
+		 * or fails. */
+		if (!d.lack && !(buf = ct_read_json(d.cts, c.id, &e2)) &&
+		    tk_errno_is_resource(e2.code))
+			d.lack = e2.code;
+		if (d.lack) {
+			errno = d.lack;
+			tk_err_errno(err, "cannot read container '%.12s'", c.id);
+			container_free(&c);
+			container_list_free(cs, n);
+			closedir(dir);
+			ct_dirs_close(&d);
+			return -1;
+		}
+		if (!buf || ct_parse(c.id, buf, &c, NULL) < 0) {
 			container_free(&c);
 			continue;
 		}
@@ -379,12 +405,15 @@ container_list(struct tk_store *st, struct tk_container **out, size_t *nout, str
  * name is [a-z0-9_.-], which JSON never escapes, so the record of the
  * one named so has the name in it as it is. */
 static bool
-ct_named(int cts, const char *id, const char *name)
+ct_named(struct ct_dirs *d, const char *id, const char *name)
 {
-	cleanup_free char *buf = ct_read_json(cts, id, NULL);
+	struct tk_err e;
+	cleanup_free char *buf = ct_read_json(d->cts, id, &e);
 	struct tk_container c = { 0 };
 	bool yes;
 
+	if (!buf && tk_errno_is_resource(e.code))
+		d->lack = e.code;
 	if (!buf || !strstr(buf, name) || ct_parse(id, buf, &c, NULL) < 0)
 		return false;
 	yes = c.name && !strcmp(c.name, name);
@@ -396,7 +425,7 @@ ct_named(int cts, const char *id, const char *name)
  * there is none, -1 and err when the prefix matches several. Names go
  * first (they are unique in a store). */
 static int
-ct_find(const struct ct_dirs *d, const char *ref, bool prefix, char id[65], struct tk_err *err)
+ct_find(struct ct_dirs *d, const char *ref, bool prefix, char id[65], struct tk_err *err)
 {
 	size_t len = strlen(ref);
 	int fd = dup(d->cts), matches = 0, named = 0;
@@ -411,7 +440,7 @@ ct_find(const struct ct_dirs *d, const char *ref, bool prefix, char id[65], stru
 	while (!named && (de = readdir(dir))) {
 		if (!tk_valid_hex64(de->d_name) || !ct_is_dir(d->cts, de->d_name, de->d_type))
 			continue;
-		if (ct_named(d->cts, de->d_name, ref)) {
+		if (ct_named(d, de->d_name, ref)) {
 			named = 1;
 			memcpy(id, de->d_name, 65);
 		} else if (prefix && !strncmp(de->d_name, ref, len) && matches++ == 0) {
@@ -419,6 +448,11 @@ ct_find(const struct ct_dirs *d, const char *ref, bool prefix, char id[65], stru
 		}
 	}
 	closedir(dir);
+	if (d->lack) {
+		errno = d->lack;
+		return tk_err_errno(err, "cannot look for container '%s'",
+				    tk_quote(ref, qbuf, sizeof(qbuf)));
+	}
 	if (!named && matches > 1)
 		return tk_err_set(err, "'%s' matches %d containers: give more of the id",
 				  tk_quote(ref, qbuf, sizeof(qbuf)), matches);
@@ -444,6 +478,7 @@ container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 		  struct tk_err *err)
 {
 	struct ct_dirs d;
+	struct tk_err e2 = { 0 };
 	char id[65];
 	int r;
 
@@ -454,14 +489,16 @@ container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 		return -1;
 	/* A full ID names its container, without reading any other. */
 	if (tk_valid_hex64(ref) && ct_is_dir(d.cts, ref, DT_UNKNOWN) &&
-	    ct_load(&d, ref, c, true, NULL) == 0) {
+	    ct_load(&d, ref, c, true, &e2) == 0) {
 		ct_dirs_close(&d);
 		return 0;
 	}
-	r = ct_find(&d, ref, true, id, err);
-	if (r > 0 && ct_load(&d, id, c, true, NULL) < 0)
-		r = 0;   /* removed meanwhile */
+	r = tk_errno_is_resource(e2.code) ? -1 : ct_find(&d, ref, true, id, err);
+	if (r > 0 && ct_load(&d, id, c, true, &e2) < 0)
+		r = tk_errno_is_resource(e2.code) ? -1 : 0;   /* 0: removed meanwhile */
 	ct_dirs_close(&d);
+	if (r < 0 && tk_errno_is_resource(e2.code) && err)
+		*err = e2;
 	if (r == 0)
 		return tk_err_set(err, "no such container: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
 	return r < 0 ? -1 : 0;
@@ -482,7 +519,7 @@ record_pid(int rec, const char *id, long long *started)
 		return 0;
 	fd = openat(rec, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return tk_errno_is_resource(errno) ? RECORD_UNKNOWN : 0;
 	r = read(fd, buf, sizeof(buf) - 1);
 	if (started) {
 		struct stat sb;
@@ -497,7 +534,7 @@ record_pid(int rec, const char *id, long long *started)
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return tk_errno_is_resource(errno) ? RECORD_UNKNOWN : -1;
 	r = read(fd, stat, sizeof(stat) - 1);
 	close(fd);
 	if (r <= 0)
@@ -529,7 +566,7 @@ record_pid_of(const char *id)
  * file, when the helper wrote one, gives the status; a stale record alone
  * means the run was killed before it could write one. */
 static void
-state_in(const struct ct_dirs *d, struct tk_container *c)
+state_in(struct ct_dirs *d, struct tk_container *c)
 {
 	char buf[16];
 	struct stat sb;
@@ -544,9 +581,18 @@ state_in(const struct ct_dirs *d, struct tk_container *c)
 		c->state = TK_RUNNING;
 		return;
 	}
+	if (c->pid == RECORD_UNKNOWN) {
+		d->lack = errno;
+		c->pid = 0;
+		return;
+	}
 	c->state = c->pid < 0 ? TK_EXITED : TK_CREATED;
 	c->pid = 0;
 	fd = ct_open(d->cts, c->id, TK_CT_EXIT);
+	if (fd < 0 && tk_errno_is_resource(errno)) {
+		d->lack = errno;
+		return;
+	}
 	if (fd < 0) {
 		/* No record and no status, but a detached run did start: the
 		 * record went with a reboot. */
@@ -632,6 +678,8 @@ container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
 	int fd;
 
 	*pidfd = -1;
+	if (pid == RECORD_UNKNOWN)
+		return tk_err_errno(err, "cannot reach container '%.12s'", c->id);
 	if (pid <= 0)
 		return 0;
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -668,6 +716,8 @@ container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err)
 	pid_t pid = record_pid_of(c->id);
 	int pidfd;
 
+	if (pid == RECORD_UNKNOWN)
+		return tk_err_errno(err, "cannot reach container '%.12s'", c->id);
 	if (pid <= 0)
 		return 0;   /* not running */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -48,6 +48,12 @@ tk_err_errno(struct tk_err *err, const char *fmt, ...)
 }
 
 int
+tk_errno_is_resource(int code)
+{
+	return code == EMFILE || code == ENFILE || code == ENOMEM;
+}
+
+int
 tk_print_help(const char *text)
 {
 	fputs(text, stdout);

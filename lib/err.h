@@ -21,6 +21,10 @@ int tk_err_set(struct tk_err *err, const char *fmt, ...)
 int tk_err_errno(struct tk_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* errno says this process ran out of descriptors or memory: never a sign
+ * that what it looked for is not there, so never reported as "no such". */
+int tk_errno_is_resource(int code);
+
 /* --help: text to stdout; 0, or 1 when stdout cannot be written. */
 int tk_print_help(const char *text);
 void tk_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

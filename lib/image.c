@@ -221,8 +221,15 @@ image_list(struct tk_store *st, struct tk_image **imgs, size_t *n, struct tk_err
 			v = xrealloc(v, cap * sizeof(*v));
 		}
 		/* A record that vanished or is damaged is not an image. */
-		if (image_load(st, id, &v[cnt], &e2) == 0)
+		if (image_load(st, id, &v[cnt], &e2) == 0) {
 			cnt++;
+		} else if (tk_errno_is_resource(e2.code)) {
+			closedir(d);
+			image_list_free(v, cnt);
+			if (err)
+				*err = e2;
+			return -1;
+		}
 	}
 	closedir(d);
 	if (cnt)

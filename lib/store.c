@@ -58,6 +58,10 @@ store_open(struct tk_store *st, const char *root, bool create, struct tk_err *er
 	cleanup_close int fd = -1;
 	struct stat sb;
 
+	/* The modes tk gives are the ones it means (a container's upper
+	 * directory is its /, 0755), whatever the caller's umask: the store
+	 * itself is 0700, so nothing in it is anyone else's to reach. */
+	umask(022);
 	if (!root || !*root)
 		root = getenv("TK_ROOT");
 	path = root && *root ? xstrdup(root) : default_root();

@@ -1,0 +1,129 @@
+#!/bin/sh
+test_description='the store and the record directory: modes, leftovers, limits, umask, lookups'
+. "$(dirname "$0")/test-lib.sh"
+
+test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs a setuid helper)"
+test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-static)"
+test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
+
+as_alice() { tk_as alice "$@"; }
+
+test_expect_success 'setup: helper, users alice and bob, images' '
+	tk_setup_helper &&
+	tk_add_user alice &&
+	tk_add_user bob &&
+	alice_uid=$(tk_user_uid alice) &&
+	alice_home=$(tk_user_home alice) &&
+	rec=/run/tk/$alice_uid &&
+	tk_build_busybox_tar "$TRASH/bb.tar.gz" &&
+	chmod 644 "$TRASH/bb.tar.gz" &&
+	as_alice tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >/dev/null &&
+	tk_busybox_image busybox
+'
+
+test_expect_success 'the record directory is root'\''s, mode 0711: searchable, not listable' '
+	as_alice tk-run --rm bb /bin/true &&
+	test "$(stat -c %u:%a "$rec")" = 0:711 &&
+	test "$(stat -c %u:%a /run/tk)" = 0:711 &&
+	test_must_fail tk_as bob ls "$rec" 2>err &&
+	test_must_fail tk_as bob ls /run/tk 2>err
+'
+
+test_expect_success 'a record directory made 0755 by an older tk is made 0711 again' '
+	chmod 755 "$rec" /run/tk &&
+	as_alice tk-run --rm bb /bin/true &&
+	test "$(stat -c %a "$rec")" = 711 &&
+	test "$(stat -c %a /run/tk)" = 711
+'
+
+test_expect_success 'tk-ls, tk-exec and tk-stop still find running containers through 0711' '
+	m=$(marker st1) &&
+	test_atexit "kill_marker $m" &&
+	id=$(as_alice tk-run -d --name st1 bb sh -c "sleep 1000; : $m") &&
+	as_alice tk-ls -q >out &&
+	test_grep -x "$id" out &&
+	as_alice tk-exec st1 /bin/true &&
+	as_alice tk-stop -t 0 st1 &&
+	as_alice tk-ls -q >out &&
+	test_line_count = 0 out &&
+	as_alice tk-ls -q --exited >out &&
+	test_grep -x "$id" out
+'
+
+test_expect_success 'a temporary record left by a killed run is swept by the next run' '
+	for t in .0123456789abcdef .web.1; do
+		printf "1 1\n" >"$rec/$t" || return 1
+	done &&
+	as_alice tk-run --rm bb /bin/true &&
+	test_must_fail test -e "$rec/.0123456789abcdef" &&
+	test_must_fail test -e "$rec/.web.1"
+'
+
+test_expect_success 'a record naming a process that is not the container is not running' '
+	id=$(as_alice tk-run -d bb /bin/true) &&
+	as_alice tk-ls -q --exited >/dev/null &&
+	test_wait_until 5 "as_alice tk-ls -q --exited | grep -qx $id" &&
+	printf "%d 1\n" $$ >"$rec/$id" &&
+	as_alice tk-ls -q >out &&
+	test_line_count = 0 out &&
+	as_alice tk-ls -q -a >out &&
+	test_grep -x "$id" out
+'
+
+test_expect_success 'ulimit -n too low: tk-run says so, not "no such image"' '
+	test_status 125 sh -c "ulimit -n 5; exec tk-run --rm busybox /bin/true" 2>err &&
+	test_grep "open files" err &&
+	test_must_fail test_grep "no such image" err &&
+	test_must_fail sh -c "ulimit -n 4; exec tk-ls -a" 2>err &&
+	test_grep "open files" err
+'
+
+test_expect_success 'umask 0777: pull and run work, with the store'\''s usual modes' '
+	tk_as bob sh -c "umask 0777 && tk-pull -q --name bb tar:$TRASH/bb.tar.gz" >out 2>err &&
+	is_hex64 "$(cat out)" &&
+	tk_as bob sh -c "umask 0777 && tk-run bb /bin/sh -c \"echo hi >/x; cat /x\"" >out 2>err &&
+	echo hi >expect &&
+	test_cmp expect out &&
+	bob_home=$(tk_user_home bob) &&
+	test "$(stat -c %a "$bob_home/tk")" = 700 &&
+	id=$(tk_as bob tk-ls -q -a) &&
+	test "$(stat -c %a "$bob_home/tk/containers/$id/upper")" = 755 &&
+	tk_as bob sh -c "umask 0777 && tk-rm $id" >/dev/null
+'
+
+test_expect_success JQ 'a full ID names its container; a name is found without its ID' '
+	tk-run --name web busybox /bin/true &&
+	a=$(tk-inspect -c web | jq -r .id) &&
+	is_hex64 "$a" &&
+	tk-inspect -c "$a" | jq -r .name >out &&
+	echo web >expect &&
+	test_cmp expect out &&
+	test_must_fail tk-inspect -c nosuch 2>err &&
+	test_grep "no such container" err &&
+	test_must_fail tk-run --name web busybox /bin/true 2>err &&
+	test_grep "already in use" err
+'
+
+test_expect_success JQ 'tk-ls --running, --exited and -a agree with tk-inspect' '
+	m=$(marker lsr) &&
+	test_atexit "kill_marker $m" &&
+	r=$(tk-run -d busybox sh -c "sleep 1000; : $m") &&
+	tk-ls -q >running &&
+	tk-ls -q --exited >exited &&
+	tk-ls -q -a >all &&
+	test_grep -x "$r" running &&
+	test_must_fail test_grep -x "$r" exited &&
+	test_grep -x "$a" exited &&
+	test "$(wc -l <all)" -ge 2 &&
+	for i in $(cat all); do
+		s=$(tk-inspect -c "$i" | jq -r .state.status) &&
+		case $s in
+		running) grep -qx "$i" running ;;
+		exited) grep -qx "$i" exited ;;
+		*) ! grep -qx "$i" running && ! grep -qx "$i" exited ;;
+		esac || return 1
+	done &&
+	tk-rm -f "$r" >/dev/null
+'
+
+test_done
