@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "container.h"
 #include "helper.h"
 #include "protocol.h"
@@ -38,20 +39,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: the command's own; 125 if tk failed (the container is not\n"
 	"running, say), 126 if the command cannot be executed, 127 if it was not found.\n";
-
-static void
-env_set(char ***env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
-			free((*env)[i]);
-			(*env)[i] = xstrdup(kv);
-			return;
-		}
-	strv_push(env, kv);
-}
 
 int
 main(int argc, char **argv)
@@ -111,16 +98,8 @@ main(int argc, char **argv)
 	gid = c.gid;
 	if (user && user_resolve(&st, c.layers, user, &uid, &gid, home, &err) < 0)
 		tk_die_err(125, &err);
-	for (size_t i = 0; envflags && envflags[i]; i++) {
-		if (envflags[i][0] == '=' || !envflags[i][0])
-			tk_die(125, "bad -e '%s': use KEY=VALUE", tk_quote(envflags[i], qbuf, sizeof(qbuf)));
-		if (strchr(envflags[i], '=')) {
-			env_set(&c.env, envflags[i]);
-		} else if (getenv(envflags[i])) {
-			cleanup_free char *kv = xasprintf("%s=%s", envflags[i], getenv(envflags[i]));
-			env_set(&c.env, kv);
-		}
-	}
+	if (env_add_flags(&c.env, envflags, &err) < 0)
+		tk_die_err(125, &err);
 
 	/* The helper's fixed grammar (helper/protocol.h). */
 	n = helper_argv(hargv);

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "container.h"
+#include "json.h"
 #include "logs.h"
 #include "monitor.h"
 #include "store.h"
@@ -47,15 +49,6 @@ time_json(long long t)
 	return json_string(buf);
 }
 
-static json_t *
-strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 static long long
 mtime_at(int dfd, const char *name)
 {
@@ -82,8 +75,9 @@ state_json(const struct tk_container *c, int dfd)
 }
 
 static int
-inspect_one(struct tk_store *st, const char *ref)
+inspect_one(void *ctx, const char *ref)
 {
+	struct tk_store *st = ctx;
 	struct tk_container c;
 	struct tk_err err;
 	cleanup_close int dfd = -1;
@@ -109,10 +103,10 @@ inspect_one(struct tk_store *st, const char *ref)
 		      "created", time_json(c.created), "path", path,
 		      "log_path", logs ? json_string(logpath) : json_null(),
 		      "config",
-		      "argv", strv_json(c.argv), "env", strv_json(c.env), "workdir", c.workdir,
+		      "argv", json_from_strv(c.argv), "env", json_from_strv(c.env), "workdir", c.workdir,
 		      "user", c.user, "uid", (json_int_t)c.uid, "gid", (json_int_t)c.gid,
 		      "hostname", c.hostname ? c.hostname : shortid, "net", c.net_host ? "host" : "none",
-		      "userns", c.userns_host ? "host" : "private", "layers", strv_json(c.layers),
+		      "userns", c.userns_host ? "host" : "private", "layers", json_from_strv(c.layers),
 		      "state", state_json(&c, dfd));
 	container_free(&c);
 	if (!o || !(s = json_dumps(o, compact ? JSON_COMPACT : JSON_INDENT(2)))) {
@@ -154,21 +148,7 @@ main(int argc, char **argv)
 		tk_usage_error("no container given");
 	if (store_open(&st, root, false, &err) < 0)
 		tk_die_err(1, &err);
-	for (int i = optind; i < argc; i++) {
-		if (strcmp(argv[i], "-")) {
-			failed |= inspect_one(&st, argv[i]) < 0;
-			continue;
-		}
-		cleanup_free char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getline(&line, &cap, stdin)) > 0) {
-			if (line[len - 1] == '\n')
-				line[--len] = 0;
-			if (len > 0)
-				failed |= inspect_one(&st, line) < 0;
-		}
-	}
+	failed = cli_each_ref(argc, argv, optind, false, inspect_one, &st);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		tk_die(1, "write error: %s", strerror(errno));
 	return failed ? 1 : 0;

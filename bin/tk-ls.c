@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "image.h"
+#include "json.h"
 #include "store.h"
 #include "util.h"
 #include "banned.h"
@@ -63,15 +64,6 @@ status_text(const struct tk_container *c, char *buf, size_t n)
 	}
 }
 
-static json_t *
-strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 static void
 emit_json(json_t *o)
 {
@@ -113,7 +105,7 @@ list_containers(struct tk_store *st, int filter, bool quiet, bool noheading, boo
 			emit_json(json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:I, s:s, s:o, s:b, s:o}",
 					    "id", c->id, "name", c->name, "image", c->image,
 					    "image_id", c->image_id, "command", cmd,
-					    "argv", strv_json(c->argv), "created",
+					    "argv", json_from_strv(c->argv), "created",
 					    (json_int_t)c->created, "status", state_name(c->state),
 					    "exit_code", c->exit_code >= 0 ? json_integer(c->exit_code)
 									   : json_null(),
@@ -164,9 +156,9 @@ list_images(struct tk_store *st, bool quiet, bool noheading, bool json)
 		}
 		if (json) {
 			emit_json(json_pack("{s:s, s:o, s:I, s:I, s:o}", "id", m->id, "names",
-					    strv_json(m->names), "created", (json_int_t)m->created,
+					    json_from_strv(m->names), "created", (json_int_t)m->created,
 					    "size", (json_int_t)m->size, "layers",
-					    strv_json(m->layers)));
+					    json_from_strv(m->layers)));
 			continue;
 		}
 		tk_human_ago(tk_now() - m->created, created, sizeof(created));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "container.h"
 #include "image.h"
 #include "store.h"
@@ -83,7 +84,7 @@ rm_container(struct tk_store *st, const char *ref)
 			container_free(&c);
 			return -1;
 		}
-		if (container_kill(&c, SIGKILL, true, &err) < 0) {
+		if (container_stop(&c, SIGKILL, -1, &err) < 0) {
 			tk_warn("cannot remove '%s': %s", ref, err.msg);
 			container_free(&c);
 			return -1;
@@ -172,8 +173,9 @@ rm_unused(struct tk_store *st)
 }
 
 static int
-rm_one(struct tk_store *st, const char *ref)
+rm_one(void *ctx, const char *ref)
 {
+	struct tk_store *st = ctx;
 	return images ? rm_image(st, ref) : rm_container(st, ref);
 }
 
@@ -217,21 +219,7 @@ main(int argc, char **argv)
 		tk_die_err(1, &err);
 	if (unused)
 		failed = rm_unused(&st) < 0;
-	for (int i = optind; i < argc; i++) {
-		if (strcmp(argv[i], "-")) {
-			failed |= rm_one(&st, argv[i]) < 0;
-			continue;
-		}
-		cleanup_free char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getdelim(&line, &cap, nul ? '\0' : '\n', stdin)) > 0) {
-			if (line[len - 1] == (nul ? '\0' : '\n'))
-				line[--len] = 0;
-			if (len > 0)
-				failed |= rm_one(&st, line) < 0;
-		}
-	}
+	failed |= cli_each_ref(argc, argv, optind, nul, rm_one, &st);
 	store_close(&st);
 	if (fflush(stdout) != 0)
 		tk_die(1, "write error");

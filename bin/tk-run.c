@@ -19,6 +19,7 @@
 #include "helper.h"
 #include "image.h"
 #include "cgroup-spec.h"
+#include "cli.h"
 #include "monitor.h"
 #include "pty.h"
 #include "start.h"
@@ -72,30 +73,6 @@ static const char usage_text[] =
 	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static void
-env_set(char ***env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
-			free((*env)[i]);
-			(*env)[i] = xstrdup(kv);
-			return;
-		}
-	strv_push(env, kv);
-}
-
-static bool
-env_has(char **env, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; env && env[i]; i++)
-		if (!strncmp(env[i], key, n) && env[i][n] == '=')
-			return true;
-	return false;
-}
 
 int
 main(int argc, char **argv)
@@ -252,16 +229,8 @@ main(int argc, char **argv)
 	c.env = strv_dup(img.env);
 	if (!env_has(c.env, "PATH"))
 		env_set(&c.env, DEFAULT_PATH);
-	for (size_t i = 0; envflags && envflags[i]; i++) {
-		if (envflags[i][0] == '=' || !envflags[i][0])
-			tk_die(125, "bad -e '%s': use KEY=VALUE", envflags[i]);
-		if (strchr(envflags[i], '=')) {
-			env_set(&c.env, envflags[i]);
-		} else if (getenv(envflags[i])) {
-			cleanup_free char *kv = xasprintf("%s=%s", envflags[i], getenv(envflags[i]));
-			env_set(&c.env, kv);
-		}
-	}
+	if (env_add_flags(&c.env, envflags, &err) < 0)
+		tk_die_err(125, &err);
 	if (!env_has(c.env, "HOME")) {
 		cleanup_free char *kv = xasprintf("HOME=%s", home);
 		env_set(&c.env, kv);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "container.h"
 #include "monitor.h"
 #include "protocol.h"
@@ -34,8 +35,9 @@ static const char usage_text[] =
 static bool attach;
 
 static int
-start_one(struct tk_store *st, const char *ref)
+start_one(void *ctx, const char *ref)
 {
+	struct tk_store *st = ctx;
 	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
 	struct start_opts so = { .detach = !attach };
 	struct tk_container c;
@@ -111,21 +113,7 @@ main(int argc, char **argv)
 		tk_usage_error("-a starts one container");
 	if (store_open(&st, root, false, &err) < 0)
 		tk_die_err(attach ? 125 : 1, &err);
-	for (int i = optind; i < argc; i++) {
-		if (strcmp(argv[i], "-")) {
-			failed |= start_one(&st, argv[i]) < 0;
-			continue;
-		}
-		cleanup_free char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getline(&line, &cap, stdin)) > 0) {
-			if (line[len - 1] == '\n')
-				line[--len] = 0;
-			if (len > 0)
-				failed |= start_one(&st, line) < 0;
-		}
-	}
+	failed = cli_each_ref(argc, argv, optind, false, start_one, &st);
 	if (fflush(stdout) != 0)
 		tk_die(1, "write error");
 	return failed ? (attach ? 125 : 1) : 0;

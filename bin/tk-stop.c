@@ -10,14 +10,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "container.h"
 #include "image.h"
 #include "store.h"
@@ -92,46 +91,27 @@ image_stop_signal(struct tk_store *st, const struct tk_container *c)
 	return sig;
 }
 
-/* 1 when the process behind pidfd ended within ms milliseconds. */
 static int
-wait_gone(int pidfd, int ms)
+stop_one(void *ctx, const char *ref)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	int r;
-
-	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
-		;
-	return r > 0;
-}
-
-static int
-stop_one(struct tk_store *st, const char *ref)
-{
+	struct tk_store *st = ctx;
 	struct tk_container c;
 	struct tk_err err;
-	cleanup_close int pidfd = -1;
 	int sig, r = 0;
 
-	if (container_resolve(st, ref, &c, &err) < 0 || container_pidfd(&c, &pidfd, &err) < 0) {
+	if (container_resolve(st, ref, &c, &err) < 0) {
 		tk_warn("%s", err.msg);
 		return -1;
 	}
-	if (pidfd >= 0) {
+	if (c.state == TK_RUNNING) {
 		sig = stop_signal > 0 ? stop_signal : image_stop_signal(st, &c);
-		if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH) {
-			tk_warn("cannot stop '%s': %s", ref, strerror(errno));
+		if (container_stop(&c, sig, timeout_s > 0 ? (int)(timeout_s * 1000) : 0, &err) < 0) {
+			tk_warn("cannot stop '%s': %s", ref, err.msg);
 			r = -1;
-		} else if (!wait_gone(pidfd, timeout_s > 0 ? (int)(timeout_s * 1000) : 0)) {
-			if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
-				tk_warn("cannot kill '%s': %s", ref, strerror(errno));
-				r = -1;
-			} else {
-				wait_gone(pidfd, -1);
-			}
-		}
-		/* Done when the helper has written the exit status. */
-		if (r == 0)
+		} else {
+			/* Done when the helper has written the exit status. */
 			container_wait_finished(st, &c);
+		}
 	}
 	if (r == 0)
 		puts(ref);
@@ -179,21 +159,7 @@ main(int argc, char **argv)
 		tk_usage_error("no container given");
 	if (store_open(&st, root, false, &err) < 0)
 		tk_die_err(1, &err);
-	for (int i = optind; i < argc; i++) {
-		if (strcmp(argv[i], "-")) {
-			failed |= stop_one(&st, argv[i]) < 0;
-			continue;
-		}
-		cleanup_free char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getline(&line, &cap, stdin)) > 0) {
-			if (line[len - 1] == '\n')
-				line[--len] = 0;
-			if (len > 0)
-				failed |= stop_one(&st, line) < 0;
-		}
-	}
+	failed = cli_each_ref(argc, argv, optind, false, stop_one, &st);
 	if (fflush(stdout) != 0)
 		tk_die(1, "write error");
 	return failed ? 1 : 0;

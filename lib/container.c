@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "json.h"
 #include "protocol.h"
 #include "monitor.h"
 #include "userns.h"
@@ -28,16 +29,6 @@ struct ct_dirs;
 static void state_in(struct ct_dirs *d, struct tk_container *c);
 static pid_t record_pid(int rec, const char *id, long long *started);
 #define RECORD_UNKNOWN (-2)   /* record_pid(): could not look (errno) */
-
-static json_t *
-strv_to_json(char **v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
 
 static char **
 json_to_strv(json_t *a)
@@ -57,7 +48,7 @@ json_to_strv(json_t *a)
 }
 
 static char *
-json_str(json_t *o, const char *key)
+json_dup_str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? xstrdup(s) : NULL;
@@ -69,8 +60,8 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 	json_t *o = json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?, s:s?, s:s?,"
 			      " s:I, s:I, s:b, s:b, s:I}",
 			      "id", c->id, "name", c->name, "image", c->image,
-			      "image_id", c->image_id, "argv", strv_to_json(c->argv),
-			      "env", strv_to_json(c->env), "layers", strv_to_json(c->layers),
+			      "image_id", c->image_id, "argv", json_from_strv(c->argv),
+			      "env", json_from_strv(c->env), "layers", json_from_strv(c->layers),
 			      "workdir", c->workdir, "user", c->user, "hostname", c->hostname,
 			      "uid", (json_int_t)c->uid, "gid", (json_int_t)c->gid,
 			      "net_host", c->net_host, "userns_host", c->userns_host,
@@ -83,7 +74,7 @@ save(int dirfd, const struct tk_container *c, struct tk_err *err)
 	if (c->unconfined)
 		json_object_set_new(o, "seccomp_unconfined", json_true());
 	if (c->limits)
-		json_object_set_new(o, "limits", strv_to_json(c->limits));
+		json_object_set_new(o, "limits", json_from_strv(c->limits));
 	if (c->init)
 		json_object_set_new(o, "init", json_true());
 	s = json_dumps(o, JSON_COMPACT);
@@ -243,16 +234,16 @@ ct_parse(const char *id, const char *buf, struct tk_container *c, struct tk_err 
 	}
 	if (c->id != id)
 		snprintf(c->id, sizeof(c->id), "%s", id);
-	c->name = json_str(o, "name");
-	c->image = json_str(o, "image");
+	c->name = json_dup_str(o, "name");
+	c->image = json_dup_str(o, "image");
 	snprintf(c->image_id, sizeof(c->image_id), "%s",
 		 json_string_value(json_object_get(o, "image_id")) ?: "");
 	c->argv = json_to_strv(json_object_get(o, "argv"));
 	c->env = json_to_strv(json_object_get(o, "env"));
 	c->layers = json_to_strv(json_object_get(o, "layers"));
-	c->workdir = json_str(o, "workdir");
-	c->user = json_str(o, "user");
-	c->hostname = json_str(o, "hostname");
+	c->workdir = json_dup_str(o, "workdir");
+	c->user = json_dup_str(o, "user");
+	c->hostname = json_dup_str(o, "hostname");
 	c->uid = (uint32_t)json_integer_value(json_object_get(o, "uid"));
 	c->gid = (uint32_t)json_integer_value(json_object_get(o, "gid"));
 	c->net_host = json_is_true(json_object_get(o, "net_host"));
@@ -710,35 +701,35 @@ container_wait_finished(struct tk_store *st, const struct tk_container *c)
 	return 0;
 }
 
-int
-container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err)
+/* Whether the process behind pidfd ended within ms milliseconds (-1:
+ * wait for it). */
+static bool
+pidfd_wait(int pidfd, int ms)
 {
-	pid_t pid = record_pid_of(c->id);
-	int pidfd;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
 
-	if (pid == RECORD_UNKNOWN)
-		return tk_err_errno(err, "cannot reach container '%.12s'", c->id);
-	if (pid <= 0)
-		return 0;   /* not running */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH ? 0 : tk_err_errno(err, "cannot reach container '%.12s'", c->id);
-	/* The pidfd pins the process; check it is still the recorded one. */
-	if (record_pid_of(c->id) != pid) {
-		close(pidfd);
-		return 0;
-	}
-	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH) {
-		tk_err_errno(err, "cannot signal container '%.12s'", c->id);
-		close(pidfd);
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	return r > 0;
+}
+
+int
+container_stop(const struct tk_container *c, int sig, int timeout_ms, struct tk_err *err)
+{
+	cleanup_close int pidfd = -1;
+
+	if (container_pidfd(c, &pidfd, err) < 0)
 		return -1;
-	}
-	if (wait) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		while (poll(&p, 1, -1) < 0 && errno == EINTR)
-			;
-	}
-	close(pidfd);
+	if (pidfd < 0)
+		return 0;   /* not running */
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return tk_err_errno(err, "cannot signal container '%.12s'", c->id);
+	if (sig == SIGKILL || pidfd_wait(pidfd, timeout_ms))
+		return pidfd_wait(pidfd, -1), 0;
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return tk_err_errno(err, "cannot kill container '%.12s'", c->id);
+	pidfd_wait(pidfd, -1);
 	return 0;
 }
 

@@ -56,8 +56,10 @@ int container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **
 		   size_t *n, struct tk_err *err);
 void container_state(struct tk_store *st, struct tk_container *c);
 /* Signal pid 1 of a running container, pinned by pidfd and checked
- * against the record; with wait, until it is gone. */
-int container_kill(struct tk_container *c, int sig, bool wait, struct tk_err *err);
+ * against the record, and wait until it is gone: SIGKILL after
+ * timeout_ms (-1: never) when sig did not end it. A container that is
+ * not running is left alone (0). */
+int container_stop(const struct tk_container *c, int sig, int timeout_ms, struct tk_err *err);
 /* A pidfd of pid 1 of a running container, pinned and checked against
  * the record, in *pidfd; -1 there when it is not running. */
 int container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err);
