@@ -35,6 +35,15 @@ LIBS_tk-inspect = -ljansson
 LIBS_tk-exec = -ljansson
 LIBS_tk-start = -ljansson
 
+# tk-exec and tk-ls are timed against runc exec and on large stores:
+# linked static, no dynamic loader to run (about 2.7 ms of CPU less per
+# call on the test machine). Their one use of glibc's NSS is getpwuid when
+# $HOME is unset. Sanitizer builds cannot be static.
+ifneq ($(SANITIZE),1)
+LIBS_tk-exec = -static -ljansson
+LIBS_tk-ls   = -static -ljansson
+endif
+
 all: $(addprefix bin/,$(TOOLS)) helper/tk-helper bin/tk-monitor
 
 lib/libtk.a: $(LIBOBJ)
