@@ -16,7 +16,8 @@
  *  3. Close every descriptor but the pidfd and stdio (SECURITY.md 27, runc
  *     CVE-2024-21626), then setns(pidfd) into the user, mount, pid, uts,
  *     ipc, net and cgroup namespaces in one call.
- *  4. fork (a pid namespace applies to children). The child starts a new
+ *  4. clone a child (a pid namespace applies to children), sharing our
+ *     memory until its exec (see child_start). The child starts a new
  *     session (no controlling terminal: no TIOCSTI into the caller's;
  *     with --tty, a new pty from the container's devpts, see run.c),
  *     changes to the working directory and checks it with getcwd, drops
@@ -198,6 +199,26 @@ child_main(const struct exec_opts *o, bool can_setgroups)
 	exec_payload(o->argv, (char **)o->p.env);
 }
 
+/*
+ * The child shares our memory until it executes the command or dies (as
+ * posix_spawn's child does): no page tables copied, no copy-on-write
+ * faults, a fifth of the exec verb's CPU. Safe because we are stopped
+ * meanwhile (CLONE_VFORK) with every signal blocked, hold no privilege
+ * (dropped for good in phase 2), and the memory is non-dumpable (set in
+ * phase 2, and by the child again): nothing in the container can read or
+ * write it. The child runs on a stack of its own, changes only its own
+ * credentials, descriptors (no CLONE_FILES) and session, and leaves by
+ * execve or _exit (die()), never by returning.
+ */
+static char child_stack[256 * 1024] __attribute__((aligned(16)));
+static bool child_setgroups;
+
+static int
+child_start(void *o)
+{
+	child_main(o, child_setgroups);
+}
+
 int
 verb_exec(int argc, char **argv)
 {
@@ -251,11 +272,11 @@ verb_exec(int argc, char **argv)
 		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
 			sigaddset(&fwd, s);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
-	child = fork();
+	child_setgroups = can_setgroups;
+	child = clone(child_start, child_stack + sizeof(child_stack),
+		      CLONE_VM | CLONE_VFORK | SIGCHLD, &o);
 	if (child < 0)
 		die_errno(TK_EXIT_FAIL, "cannot start a process in container %s", o.id);
-	if (child == 0)
-		child_main(&o, can_setgroups);
 	close(PIDFD);
 	if (o.tty)
 		close(TK_NOTIFY_FD);
