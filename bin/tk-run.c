@@ -272,10 +272,15 @@ main(int argc, char **argv)
 		unsetenv("SUDO_UID");
 		unsetenv("SUDO_GID");
 	}
+	/* With -it and -d we are still here when the helper refuses to
+	 * start the container: --rm removes it then too, as docker run does
+	 * (after a run, the helper has removed it already). */
 	if (tty) {
 		int r = pty_run(st.fd, hargv, &err);
 		if (r < 0)
 			tk_die_err(125, &err);
+		if (rm)
+			container_delete(&st, &c, NULL);
 		return r;
 	}
 	if (detach) {
@@ -285,6 +290,8 @@ main(int argc, char **argv)
 			container_delete(&st, &c, NULL);
 			return 125;
 		}
+		if (r > 0 && rm)
+			container_delete(&st, &c, NULL);
 		if (r == 0 && (puts(c.id) == EOF || fflush(stdout) != 0))
 			tk_die(125, "write error: %s", strerror(errno));
 		return r;

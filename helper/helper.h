@@ -36,6 +36,7 @@ extern bool privileged;   /* SECURITY.md 9: tracked, never asked of geteuid() */
 
 /* util.c */
 extern int die_notify_fd;   /* run --notify, in G: die() writes a byte there */
+extern void (*die_hook)(void);   /* die() calls it, once, before exiting */
 _Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void die_errno(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Authorization and path failures: a generic message to the caller, the

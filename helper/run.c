@@ -714,6 +714,23 @@ rm_tree(int dirfd, const char *name, int depth)
 }
 
 /*
+ * A foreground --rm run refused before its container started (a limit, a
+ * cap, no subordinate ids...): tk-run exec'd us and is gone, so we remove
+ * the container it made. It never ran, so all of it is the caller's own
+ * (tk-run made it): remove it as the caller, for good, as we exit anyway.
+ */
+static int unstarted_ctsfd = -1;
+static const char *unstarted_id;
+
+static void
+remove_unstarted(void)
+{
+	if (setresgid(caller.gid, caller.gid, caller.gid) == 0 &&
+	    setresuid(caller.uid, caller.uid, caller.uid) == 0)
+		rm_tree(unstarted_ctsfd, unstarted_id, 0);
+}
+
+/*
  * --rm, at the very end: we hold nothing but the caller's ids now. Join
  * the container's user namespace (we made it with the caller as owner, so
  * the caller may), become its root, which is the caller outside with the
@@ -797,6 +814,14 @@ verb_run(int argc, char **argv)
 
 	if (check_only)
 		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);
+	/* With --notify or --tty the tool that started us is still there,
+	 * and removes it (tk-run -d shows the helper's messages from the
+	 * container's log first). */
+	if (o.rm && !o.notify && !o.tty) {
+		unstarted_ctsfd = ctsfd;
+		unstarted_id = o.id;
+		die_hook = remove_unstarted;
+	}
 	recdir = open_record_dir();
 	/* The lock cgroup_setup() takes again (the same open file: no
 	 * wait), held until the record is written. */
@@ -833,6 +858,7 @@ verb_run(int argc, char **argv)
 	}
 	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0) {
+		die_hook = NULL;   /* the parent's, not G's */
 		close(gopipe[1]);
 		close(recdir);
 		if (o.notify)
@@ -870,6 +896,7 @@ verb_run(int argc, char **argv)
 	 * written while it builds its root filesystem. */
 	if (write(gopipe[1], &go, 1) != 1)
 		die_errno(TK_EXIT_FAIL, "cannot start the container");
+	die_hook = NULL;   /* it starts: from here on --rm removes it at the end */
 	close(gopipe[1]);
 	write_record(recdir, o.id, pid);
 	close(recdir);

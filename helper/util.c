@@ -15,16 +15,22 @@
 #include "helper.h"
 
 int die_notify_fd = -1;
+void (*die_hook)(void);
 
 /* run --notify, in G: a failure is told to the parent through a
- * close-on-exec pipe, whose EOF alone means the payload was executed. */
+ * close-on-exec pipe, whose EOF alone means the payload was executed.
+ * And die_hook, once: what a verb undoes when it fails. */
 static void
 notify_failure(void)
 {
 	char b = TK_NOTIFY_FAILED;
+	void (*hook)(void) = die_hook;
 
 	if (die_notify_fd >= 0)
 		(void)!write(die_notify_fd, &b, 1);
+	die_hook = NULL;
+	if (hook)
+		hook();
 }
 
 static void

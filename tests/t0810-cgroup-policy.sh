@@ -54,6 +54,10 @@ test_expect_success 'max-containers: a second running container is refused' '
 	{ test_status 125 as_alice tk-run --rm bb true 2>err || { cat err; false; }; } &&
 	test_one_line_error err tk-helper &&
 	test_grep "max-containers" err &&
+	test_status 125 as_alice tk-run --rm -d bb true 2>err &&
+	test_grep "max-containers" err &&
+	as_alice tk-ls -a -q >left &&
+	test_line_count = 1 left &&
 	as_alice tk-stats p1 >/dev/null &&
 	stop_bg p1 &&
 	as_alice tk-run --rm bb true
