@@ -49,22 +49,29 @@ all: $(addprefix bin/,$(TOOLS)) helper/tk-helper bin/tk-monitor
 lib/libtk.a: $(LIBOBJ)
 	$(AR) rcs $@ $^
 
-lib/%.o: lib/%.c lib/*.h helper/protocol.h
+# The flags of the last build: a change (make SANITIZE=1 after make)
+# rebuilds every object instead of mixing two builds (not PREFIX: an
+# install to another PREFIX keeps the objects).
+build-flags: FORCE
+	@echo '$(CC) $(CFLAGS) $(HARDEN) $(LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(CFLAGS) $(HARDEN) $(LDFLAGS)' >$@
+
+lib/%.o: lib/%.c lib/*.h helper/protocol.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
 
-bin/%.o: bin/%.c lib/*.h helper/protocol.h
+bin/%.o: bin/%.c lib/*.h helper/protocol.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
 
-bin/%: bin/%.o lib/libtk.a
-	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(LIBS_$*)
+bin/%: bin/%.o lib/libtk.a $(SANOBJ)
+	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(SANOBJ) $(LIBS_$*)
 
 # The monitor of detached containers: libc only, static, small (its RSS
 # is per running container).
-bin/tk-monitor: bin/tk-monitor.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -static -o $@ $<
+bin/tk-monitor: bin/tk-monitor.c build-flags $(SANOBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror $(STATIC) -o $@ $< $(SANOBJ)
 
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
-helper/%.o: helper/%.c helper/*.h
+helper/%.o: helper/%.c helper/*.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
 
 # The seccomp filter is compiled at build time with libseccomp, by a tool
@@ -77,10 +84,12 @@ helper/seccomp-bpf.h: tools/mkseccomp
 
 helper/seccomp.o: helper/seccomp-bpf.h
 
-helper/tk-helper: $(HOBJ)
+helper/tk-helper: $(HOBJ) $(SANOBJ)
 	$(CC) $(LDFLAGS) $(HLDFLAGS) -o $@ $^
 
 install: all
+	@if [ "$(SANITIZE)" = 1 ] && [ -z "$(DESTDIR)" ]; then \
+		echo "make install: a SANITIZE=1 build is for tests only (DESTDIR=... for a test tree)" >&2; exit 1; fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/sudoers.d
 	install -m 0755 $(addprefix bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
@@ -101,6 +110,7 @@ install: all
 	else echo "note: run 'make setuid' as root to make the helper setuid 4750 root:tk"; fi
 
 setuid:
+	@if [ "$(SANITIZE)" = 1 ]; then echo "make setuid: not a SANITIZE=1 build" >&2; exit 1; fi
 	getent group tk >/dev/null || groupadd --system tk
 	chown root:tk $(DESTDIR)$(LIBEXECDIR)/tk-helper
 	chmod 4750 $(DESTDIR)$(LIBEXECDIR)/tk-helper
@@ -116,8 +126,9 @@ uninstall:
 quickstart:
 	sh scripts/quickstart.sh
 
+# T="tests/t0200-run-root.sh ..." runs chosen scripts.
 check: all
-	sh tests/run.sh
+	TK_SANFLAGS='$(SANFLAGS)' sh tests/run.sh $(T)
 
 # The helper's build flags, for tests that build a copy reading its tk.conf
 # from a test directory (tests/t0810); never installed.
@@ -159,15 +170,30 @@ fuzz/bin/lib-parsers: fuzz/lib-parsers.c lib/ref.c lib/cgroup-spec.c lib/util.c 
 fuzz: $(addprefix fuzz/bin/,$(FUZZ_TARGETS))
 	sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# The whole suite against an ASan+UBSan build of the tools and of the
-# helper (its setuid test copies run with the sanitizers' runtime, which
-# is why such a build is for tests only). Builds from a clean tree.
+# CI's sanitizer stage (make check-asan): the scripts that drive the
+# helper, the image parsers and the layer extractor; the whole suite is
+# make check SANITIZE=1.
+ASAN_TESTS ?= tests/t0000-basic.sh tests/t0100-pull.sh tests/t0105-ref.sh \
+	tests/t0120-registry-hostile.sh tests/t0200-run-root.sh tests/t0300-run-user.sh \
+	tests/t0500-bad-input.sh tests/t0600-helper.sh tests/t0700-sudo-mode.sh \
+	$(wildcard tests/t09[0-9][0-9]-*.sh) tests/t1010-exec.sh tests/t1020-tty.sh
+# (The helper's setuid test copies run with the sanitizers' runtime, which
+# is why such a build is for tests only: config.mk.)
 check-asan:
-	$(MAKE) clean
-	$(MAKE) SANITIZE=1
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		sh tests/run.sh
-	$(MAKE) clean
+	$(MAKE) SANITIZE=1 check T="$(ASAN_TESTS)"
+
+# The unit drivers and the tools root runs, in a few scripts, under
+# valgrind's memcheck. Every report is an error (logs in
+# tests/valgrind-logs/); test_must_fail cannot mistake one for a refusal.
+VALGRIND_TESTS ?= tests/t0000-basic.sh tests/t0105-ref.sh tests/t0100-pull.sh tests/t0400-ls-rm.sh
+check-valgrind: all
+	@if [ "$(SANITIZE)" = 1 ]; then echo "make check-valgrind: not on a SANITIZE=1 build" >&2; exit 1; fi
+	rm -rf tests/valgrind-logs && mkdir -p tests/valgrind-logs
+	TK_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=no --log-file=$(CURDIR)/tests/valgrind-logs/%p" \
+		sh tests/run.sh $(VALGRIND_TESTS)
+	@if [ -n "$$(find tests/valgrind-logs -type f -size +0)" ]; then \
+		find tests/valgrind-logs -type f -size +0 -exec cat {} +; \
+		echo "make check-valgrind: valgrind reported errors (above)" >&2; exit 1; fi
 
 # Slow race tests (tests/sNNNN-*.sh), bounded by TK_SLOW_SECONDS each.
 TK_SLOW_SECONDS ?= 120
@@ -177,8 +203,8 @@ check-slow: all
 clean:
 	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
 		tools/mkseccomp helper/seccomp-bpf.h \
-		bin/tk-monitor
+		bin/tk-monitor build-flags
 
-.PHONY: all install setuid uninstall quickstart check check-vm bench clean helper-flags fuzz \
-	check-asan check-slow
+.PHONY: FORCE all install setuid uninstall quickstart check check-vm bench clean helper-flags fuzz \
+	check-asan check-slow check-valgrind
 .SECONDARY:

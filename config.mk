@@ -16,8 +16,19 @@ CPPFLAGS += -D_GNU_SOURCE -Ilib -Ihelper \
             -DTK_HELPER_PATH='"$(LIBEXECDIR)/tk-helper"' \
             -DTK_BINDIR='"$(BINDIR)"' -DTK_LIBEXECDIR='"$(LIBEXECDIR)"' -DTK_SYSCONFDIR='"$(SYSCONFDIR)"'
 
+# The static monitor (libc only, small RSS), unless sanitized.
+STATIC    = -static
+
+# make SANITIZE=1: ASan+UBSan build for tests only (never install it: the
+# sanitizers' runtime reads ASAN_OPTIONS, log_path included, in the setuid
+# helper too). UBSan stops at the first error; lib/sanitize.c compiles in
+# the options every process gets, since the helper and sudo drop the
+# environment.
 ifeq ($(SANITIZE),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
-LDFLAGS  += -fsanitize=address,undefined
+SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS   += $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
 HARDEN    = -fPIE
+STATIC    =
+SANOBJ    = lib/sanitize.o
 endif

@@ -5,8 +5,9 @@ test_description='image references: lib/ref.c (the unit, through a small C drive
 test_have_prereq CC || test_skip_all "no C compiler"
 
 test_expect_success 'setup: build the driver against lib/libtk.a' '
-	cc -D_GNU_SOURCE -I"$REPO/lib" -I"$REPO/helper" -o ref-test "$TEST_LIB/ref-test.c" \
-		"$REPO/lib/libtk.a"
+	cc $TK_SANFLAGS -D_GNU_SOURCE -I"$REPO/lib" -I"$REPO/helper" -o ref-test "$TEST_LIB/ref-test.c" \
+		"$REPO/lib/libtk.a" &&
+	test_valgrind_wrap ref-test
 '
 
 # check REF EXPECTED-LINE

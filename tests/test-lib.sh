@@ -93,6 +93,28 @@ cp -R "$TEST_DIRECTORY/lib" "$TRASH/lib" && chmod -R a+rX "$TRASH/lib" || exit 1
 TEST_LIB=$TRASH/lib
 export TEST_LIB
 
+# make check-valgrind: TK_VALGRIND is the valgrind command line (its
+# --log-file collects the reports, which the Makefile checks). The tools
+# root runs from PATH go through it; so do the unit drivers a script wraps
+# with test_valgrind_wrap. (Test users' runs and the setuid helper do not.)
+test_valgrind_wrap() {
+	test -n "$TK_VALGRIND" || return 0
+	for _p; do
+		mv "$_p" "$_p.real" &&
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$TK_VALGRIND" "$(cd "$(dirname "$_p")" && pwd)/${_p##*/}.real" >"$_p" &&
+		chmod 755 "$_p" || return 1
+	done
+}
+if test -n "$TK_VALGRIND"; then
+	mkdir -p "$TRASH/.valgrind-bin" || exit 1
+	for _t in "$REPO"/bin/tk "$REPO"/bin/tk-*; do
+		case $_t in *.c|*.o|*/tk-monitor) continue ;; esac
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$TK_VALGRIND" "$_t" >"$TRASH/.valgrind-bin/${_t##*/}"
+	done
+	chmod 755 "$TRASH"/.valgrind-bin/*
+	PATH=$TRASH/.valgrind-bin:$PATH
+fi
+
 say() { printf '# %s\n' "$*"; }
 
 test_description() {
