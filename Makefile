@@ -149,7 +149,7 @@ bench: all
 # which only makes die() return to the harness.
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = helper-run-argv helper-exec-argv helper-conf lib-parsers
+FUZZ_TARGETS  = helper-run-argv helper-exec-argv helper-conf lib-parsers lib-manifest lib-layer
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(CPPFLAGS) -DTK_FUZZ
 FUZZ_HSRC     = $(filter-out helper/main.c,$(wildcard helper/*.c))
@@ -166,6 +166,17 @@ fuzz/bin/helper-conf: fuzz/helper-conf.c fuzz/argv.h helper/*.h helper/seccomp-b
 fuzz/bin/lib-parsers: fuzz/lib-parsers.c lib/ref.c lib/cgroup-spec.c lib/util.c lib/err.c lib/*.h
 	@mkdir -p fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< lib/ref.c lib/cgroup-spec.c lib/util.c lib/err.c
+
+# The targets on lib/pull.c and lib/layer.c include that file (its static
+# parsers) and link the rest of lib.
+FUZZ_LSRC     = $(filter-out lib/sanitize.c,$(wildcard lib/*.c))
+FUZZ_LLIBS    = -larchive -ljansson -lcrypto -lcurl
+fuzz/bin/lib-manifest: fuzz/lib-manifest.c lib/*.h $(FUZZ_LSRC)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out lib/pull.c,$(FUZZ_LSRC)) $(FUZZ_LLIBS)
+fuzz/bin/lib-layer: fuzz/lib-layer.c lib/*.h $(FUZZ_LSRC)
+	@mkdir -p fuzz/bin
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out lib/layer.c,$(FUZZ_LSRC)) $(FUZZ_LLIBS)
 
 fuzz: $(addprefix fuzz/bin/,$(FUZZ_TARGETS))
 	sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
