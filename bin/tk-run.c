@@ -280,7 +280,7 @@ main(int argc, char **argv)
 		if (r < 0)
 			tk_die_err(125, &err);
 		if (rm)
-			container_delete(&st, &c, NULL);
+			container_discard(&st, &c, NULL);
 		return r;
 	}
 	if (detach) {
@@ -291,7 +291,7 @@ main(int argc, char **argv)
 			return 125;
 		}
 		if (r > 0 && rm)
-			container_delete(&st, &c, NULL);
+			container_discard(&st, &c, NULL);
 		if (r == 0 && (puts(c.id) == EOF || fflush(stdout) != 0))
 			tk_die(125, "write error: %s", strerror(errno));
 		return r;

@@ -68,6 +68,9 @@ int container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err
 int container_wait_finished(struct tk_store *st, const struct tk_container *c);
 /* Remove a container that is not running. */
 int container_delete(struct tk_store *st, struct tk_container *c, struct tk_err *err);
+/* Remove a container whose start failed: as the caller when all of it is
+ * the caller's own (it never ran), else as container_delete does. */
+int container_discard(struct tk_store *st, struct tk_container *c, struct tk_err *err);
 void container_free(struct tk_container *c);
 void container_list_free(struct tk_container *cs, size_t n);
 /* The command as one string, for tables. */
