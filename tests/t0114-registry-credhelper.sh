@@ -11,13 +11,13 @@ command -v htpasswd >/dev/null || test_skip_all "htpasswd (apache2-utils) not in
 # `get`, the server on stdin, JSON on stdout; "not found" on stdout and
 # exit 1 for a server it does not know. It logs its argv and stdin.
 make_helper() {
-	cat >"$TRASH/bin/docker-credential-$1" <<-EOF
+	cat >"$TRASH/credbin/docker-credential-$1" <<-EOF
 	#!/bin/sh
 	server=\$(cat)
 	printf '%s|%s\n' "\$*" "\$server" >>"$TRASH/helper-$1.log"
 	$2
 	EOF
-	chmod +x "$TRASH/bin/docker-credential-$1"
+	chmod +x "$TRASH/credbin/docker-credential-$1"
 }
 
 docker_config() {
@@ -35,7 +35,7 @@ test_expect_success 'setup: a registry with htpasswd auth; fake credential helpe
 	cfg=$(jq -r .config.digest lay/blobs/sha256/$man | cut -d: -f2) &&
 	HOME=$TRASH/home && export HOME && mkdir -p "$HOME/.docker" &&
 	unset XDG_CONFIG_HOME DOCKER_CONFIG &&
-	mkdir "$TRASH/bin" && PATH=$TRASH/bin:$PATH && export PATH &&
+	mkdir "$TRASH/credbin" && PATH=$TRASH/credbin:$PATH && export PATH &&
 	make_helper tktest "
 		if test \"\$server\" = \"$A\"; then
 			echo \"{\\\"ServerURL\\\":\\\"$A\\\",\\\"Username\\\":\\\"alice\\\",\\\"Secret\\\":\\\"s3cret\\\"}\"
