@@ -37,7 +37,21 @@ test_expect_success 'memory limit: allocating past it kills the payload, 137, OO
 	as_alice tk-ls -a >ls &&
 	test_grep "OOM-killed (137)" ls &&
 	as_alice tk-ls -a -o json >json &&
+	test_grep "\"oom_killed\":true" json &&
+	as_alice tk-inspect -c oom >json &&
 	test_grep "\"oom_killed\":true" json
+'
+
+test_expect_success 'memory limit: a detached run (tk-monitor) that is OOM-killed is reported too' '
+	as_alice tk-run -d --name oomd -m 32M bb sh -c \
+		"x=\$(head -c 200000000 /dev/zero | tr \"\\0\" a); echo survived" >out 2>err &&
+	test_wait_until 120 "as_alice tk-ls -a | grep -q \"OOM-killed (137).*oomd\"" &&
+	as_alice tk-inspect -c oomd >json &&
+	test_grep "\"exit_code\":137" json &&
+	test_grep "\"oom_killed\":true" json &&
+	as_alice tk-logs oomd >log 2>&1 &&
+	test_grep -v survived log &&
+	test_grep "memory limit was reached" log
 '
 
 test_expect_success 'memory limit: a payload under it runs and is not reported' '

@@ -19,7 +19,7 @@ test_expect_success 'setup: helper and image' '
 test_expect_success 'start after stop runs the same command, on the changed root filesystem' '
 	m=$(marker again) &&
 	test_atexit "kill_marker $m" &&
-	tk-run -d --name again --pids-max 40 "$IMG" sh -c "echo run-\$(cat /count 2>/dev/null); echo x >>/count; echo ready; sleep 1000; : $m" >/dev/null &&
+	tk-run -d --name again --pids-max 40 -m 48M --cpu-quota 50 "$IMG" sh -c "echo run-\$(cat /count 2>/dev/null); echo x >>/count; echo ready; sleep 1000; : $m" >/dev/null &&
 	test_wait_until 20 "tk-logs again | grep -q ready" &&
 	tk-stop -t 0 again >/dev/null &&
 	test "$(state_of again)" = exited &&
@@ -34,17 +34,35 @@ test_expect_success 'start after stop runs the same command, on the changed root
 	tk-inspect -c again | jq -e ".config.argv[0] == \"sh\""
 '
 
+# knob PID CTRL V1-FILE V2-FILE: a knob of the cgroup of process PID.
+knob() {
+	if test -d "/sys/fs/cgroup/$2"; then
+		_cg=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++)
+			if (a[i] == c) print $3 }' "/proc/$1/cgroup") &&
+		test -n "$_cg" && cat "/sys/fs/cgroup/$2$_cg/$3"
+	else
+		_cg=$(sed -n "s/^0:://p" "/proc/$1/cgroup") &&
+		test -n "$_cg" && cat "/sys/fs/cgroup$_cg/$4"
+	fi
+}
+
 test_expect_success 'the limits it was created with hold again' '
 	p=$(tk-inspect -c again | jq -r .state.pid) &&
-	if test -d /sys/fs/cgroup/pids; then
-		cg=$(sed -n "s/^[0-9]*:pids:\(.*\)/\1/p" /proc/$p/cgroup) &&
-		f=/sys/fs/cgroup/pids$cg/pids.max
-	else
-		cg=$(sed -n "s/^0::\(.*\)/\1/p" /proc/$p/cgroup) &&
-		f=/sys/fs/cgroup$cg/pids.max
-	fi &&
-	test -n "$cg" &&
-	test "$(cat "$f")" = 40
+	test "$(knob $p pids pids.max pids.max)" = 40 &&
+	test "$(knob $p memory memory.limit_in_bytes memory.max)" = $((48 << 20)) &&
+	knob $p cpu cpu.cfs_quota_us cpu.max >quota &&
+	test_grep "^50000\( 100000\)\{0,1\}\$" quota
+'
+
+test_expect_success 'tk-start -a of a container with a memory limit: OOM-killed again, and reported' '
+	tk-run --name oomer -m 32M "$IMG" sh -c "test -e /ran || { touch /ran; exit 0; }; x=\$(head -c 200000000 /dev/zero | tr \"\\0\" a)" &&
+	test "$(tk-inspect -c oomer | jq .state.oom_killed)" = false &&
+	test_status 137 tk-start -a oomer 2>err &&
+	test_grep "memory limit was reached" err &&
+	tk-inspect -c oomer | jq -e ".state.oom_killed == true and .state.exit_code == 137" &&
+	tk-ls -a >ls &&
+	test_grep "OOM-killed (137).*oomer" ls &&
+	tk-rm oomer
 '
 
 test_expect_success 'start of a running container leaves it alone' '
