@@ -282,7 +282,10 @@ check_ours(int fd, const char *what)
 }
 
 static void inherit_cpuset(int parent, int child);
+static void check_limits(const struct cg_limits *l);
 static bool walking_cpuset;   /* a v1 cpuset hierarchy: new cgroups need CPUs */
+static bool made;             /* open_or_make made the cgroup it returned */
+static const struct cg_limits *asked;   /* cgroup_setup's request */
 
 static int
 open_or_make(int dirfd, const char *name, bool make, const char *what)
@@ -290,66 +293,112 @@ open_or_make(int dirfd, const char *name, bool make, const char *what)
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0 && errno == ENOENT && make) {
+		/* v2: what reaches the parent is known before the first
+		 * cgroup is made; a limit it cannot hold leaves nothing. */
+		if (v2)
+			check_limits(asked);
 		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
 			fail(errno, "cannot create cgroup %s", what);
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd >= 0 && walking_cpuset)
 			inherit_cpuset(dirfd, fd);
+		made = fd >= 0;
 	}
 	if (fd < 0)
 		fail(errno, "cannot open cgroup %s", what);
 	return fd;
 }
 
-/* cgroup v2: a controller reaches a cgroup only when its parent enables
- * it. tk enables those it uses in the cgroups it owns (the parent's
- * components, <uid>); above them they must be offered already. */
+/*
+ * cgroup v2: a controller reaches a cgroup only when its parent passes it
+ * down (cgroup.subtree_control), and a cgroup with processes in it, other
+ * than the root, can pass none of memory and io down (the kernel's "no
+ * internal processes" rule). tk writes only in its own cgroups: those it
+ * made, the cgroup parent tk.conf names, <uid>. The cgroups above them
+ * (the root, the path to an absolute parent, the caller's own cgroup for
+ * a relative one) are not tk's: what they pass down is what tk gets, and
+ * gate[] names the last of them for the error message.
+ */
+static char gate[256] = "/";
+static bool gate_is_callers;   /* the caller's own cgroup: a relative parent */
+static const char *walk_under = "";   /* the caller's cgroup, for a relative parent */
+
+static unsigned
+passed_down(int fd)
+{
+	char buf[512];
+	unsigned bits;
+
+	if (read_small(fd, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
+		fail(errno, "cannot read cgroup.subtree_control on the way to the cgroup parent");
+	bits = ctrl_bits(buf);
+	return bits & C_CPU ? bits | C_CPUACCT : bits;   /* cpu.stat: tk-stats' CPU time */
+}
+
 static void
-enable_controllers(int fd, struct hier *h)
+set_gate(const char *under, const char *path, size_t len, bool callers)
+{
+	snprintf(gate, sizeof(gate), "/%s%s%.*s", under, under[0] && len ? "/" : "", (int)len, path);
+	gate_is_callers = callers;
+}
+
+/* Pass on what reached H, in a cgroup of tk's: only what is missing, and
+ * never in a cgroup with processes (there the kernel refuses memory and
+ * io, but takes cpu and pids and makes the cgroup threaded). */
+static void
+pass_down(int fd, const struct hier *h)
 {
 	static const char *const names[] = { "memory", "cpu", "pids", "io", "cpuset" };
-	static const unsigned bits[] = { C_MEMORY, C_CPU | C_CPUACCT, C_PIDS, C_IO, C_CPUSET };
-	char avail[512], want[128] = "";
+	static const unsigned bits[] = { C_MEMORY, C_CPU, C_PIDS, C_IO, C_CPUSET };
+	char want[64] = "", procs[16];
+	unsigned have = passed_down(fd);
 	int sc;
 
-	if (read_small(fd, "cgroup.controllers", avail, sizeof(avail)) < 0)
-		fail(errno, "cannot read cgroup.controllers below the cgroup parent");
-	h->ctrls = 0;
 	for (size_t i = 0; i < 5; i++)
-		if (ctrl_bits(avail) & bits[i]) {
-			h->ctrls |= bits[i];
+		if ((h->ctrls & bits[i]) && !(have & bits[i]))
 			snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ", names[i]);
-		}
-	sc = want[0] ? openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -2;
-	if (sc == -1 || (sc >= 0 && write(sc, want, strlen(want)) != (ssize_t)strlen(want)))
+	if (!want[0])
+		return;
+	if (read_small(fd, "cgroup.procs", procs, sizeof(procs)) != 0)
+		fail(0, "the cgroup parent in " TK_SYSCONFDIR "/tk/tk.conf holds processes: "
+		     "cgroup v2 lets it pass no controller down; name an empty one");
+	sc = openat(fd, "cgroup.subtree_control", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (sc < 0 || write(sc, want, strlen(want)) != (ssize_t)strlen(want))
 		fail(errno, "cannot enable the cgroup controllers %sbelow the cgroup parent", want);
 	close(sc);
 }
 
 /* Walk PATH beneath DIRFD. With MK, make what is missing, check it is ours
- * and (v2) enable controllers for the next; without, the components must
+ * and (v2) pass controllers down (above); without, the components must
  * exist (the caller's own cgroup, whoever made it). */
 static int
 walk(int dirfd, const char *path, struct hier *mk)
 {
 	char buf[1024], *comp, *save = NULL;
 	int cur = dup(dirfd);
-	bool ours = false;
 
 	if (cur < 0 || strlen(path) >= sizeof(buf))
 		fail(errno, "cannot open cgroup '%s'", path);
 	memcpy(buf, path, strlen(path) + 1);
 	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		size_t end = (size_t)(comp - buf) + strlen(comp);
 		int next;
+
 		if (!strcmp(comp, ".") || !strcmp(comp, ".."))
 			fail(0, "the caller's cgroup '%s' is outside its cgroup namespace", path);
-		if (ours && v2)
-			enable_controllers(cur, mk);
+		made = false;
 		next = open_or_make(cur, comp, mk, path);
 		close(cur);
 		cur = next;
-		if ((ours = mk))
-			check_ours(cur, path);
+		if (!mk)
+			continue;
+		check_ours(cur, path);
+		if (v2 && (made || !path[end]))   /* made now, or the parent itself */
+			pass_down(cur, mk);
+		else if (v2) {
+			mk->ctrls &= passed_down(cur);
+			set_gate(walk_under, path, end, false);
+		}
 	}
 	return cur;
 }
@@ -364,19 +413,26 @@ open_uid_dir(struct hier *h)
 
 	walking_cpuset = !v2 && (h->ctrls & C_CPUSET);
 	if (parent[0] == '/') {
+		if (v2)
+			h->ctrls = passed_down(h->root);
+		walk_under = "";
 		base = walk(h->root, parent + 1, h);
 	} else {
 		from = walk(h->root, h->path, NULL);
+		if (v2) {
+			h->ctrls = passed_down(from);
+			set_gate(h->path, "", 0, h->path[0] != 0);
+		}
+		walk_under = h->path;
 		base = walk(from, parent, h);
 		close(from);
 	}
-	if (v2)
-		enable_controllers(base, h);
 	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
+	made = false;
 	h->uid = open_or_make(base, uidbuf, true, uidbuf);
 	check_ours(h->uid, uidbuf);
 	if (v2)
-		enable_controllers(h->uid, h);
+		pass_down(h->uid, h);
 	close(base);
 }
 
@@ -400,7 +456,28 @@ put(int dirfd, const char *knob, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- limits */
 
-/* What each limit needs, refused before anything is created. */
+/* WHAT (a flag, or a tk.conf key) needs controller BIT: refused when no
+ * hierarchy tk uses has it, saying where it stops. */
+static void
+need_ctrl(const char *what, unsigned bit)
+{
+	static const char *const names[] = { "memory", "cpu", "cpuacct", "pids", "io", "cpuset" };
+	const char *name = !v2 && bit == C_IO ? "blkio" : names[__builtin_ctz(bit)];
+
+	if (hier_for(bit))
+		return;
+	if (!v2)
+		fail(0, "%s: no cgroup v1 hierarchy has the %s controller", what, name);
+	if (gate_is_callers)
+		fail(0, "%s: cgroup v2 passes no %s controller below your cgroup %s, as it holds "
+		     "processes; the fix: an absolute cgroup-parent in " TK_SYSCONFDIR "/tk/tk.conf, "
+		     "such as cgroup-parent = /tk", what, name, gate);
+	fail(0, "%s: cgroup %s does not pass the %s controller down (cgroup v2: its "
+	     "cgroup.subtree_control); the fix: enable it there, or another cgroup-parent in "
+	     TK_SYSCONFDIR "/tk/tk.conf", what, gate, name);
+}
+
+/* What each limit and cap needs, refused before anything is created. */
 static void
 check_limits(const struct cg_limits *l)
 {
@@ -410,14 +487,19 @@ check_limits(const struct cg_limits *l)
 		[CG_CPU_WEIGHT] = C_CPU, [CG_PIDS_MAX] = C_PIDS, [CG_IO_READ] = C_IO,
 		[CG_IO_WRITE] = C_IO,
 	};
-	const char *why = v2 ? "the cgroup parent is not given its controller (cgroup v2: set "
-			       "an absolute cgroup-parent in tk.conf)" : "no cgroup v1 hierarchy has its controller";
 
 	for (int i = 0; i < CG_NUM_LIMITS; i++)
-		if ((l->set & (1u << i)) && !hier_for(need[i]))
-			fail(0, "%s: %s", limit_opts[i].name, why);
-	if (l->cpuset[0] && !hier_for(C_CPUSET))
-		fail(0, "--cpuset-cpus: %s", why);
+		if (l->set & (1u << i))
+			need_ctrl(limit_opts[i].name, need[i]);
+	if (l->cpuset[0])
+		need_ctrl("--cpuset-cpus", C_CPUSET);
+	/* A cap that cannot be applied is never skipped. */
+	if (!caller.root && policy.max_memory)
+		need_ctrl("max-memory in " TK_SYSCONFDIR "/tk/tk.conf", C_MEMORY);
+	if (!caller.root && policy.max_cpu_quota)
+		need_ctrl("max-cpus in " TK_SYSCONFDIR "/tk/tk.conf", C_CPU);
+	if (!caller.root && policy.max_pids)
+		need_ctrl("max-pids in " TK_SYSCONFDIR "/tk/tk.conf", C_PIDS);
 	if ((l->set & ((1u << CG_IO_READ) | (1u << CG_IO_WRITE))) && !l->io_dev)
 		die(2, "run: --io-read-bps and --io-write-bps need --io-device");
 	for (int i = CG_MEM_HIGH; !v2 && i <= CG_MEM_LOW; i++)
@@ -616,6 +698,7 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 	/* v1: the hierarchies that hold a limit or an account tk-stats
 	 * shows; cpuset only when asked for. */
 	want = C_MEMORY | C_CPU | C_CPUACCT | C_PIDS | C_IO | (l->cpuset[0] ? C_CPUSET : 0);
+	asked = l;
 	for (h = hiers; h < hiers + nhiers; h++)
 		if (v2 || (h->ctrls & want)) {
 			open_uid_dir(h);

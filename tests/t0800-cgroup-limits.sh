@@ -164,6 +164,16 @@ test_expect_success 'cgroup v2: --memory-high, --memory-min, --memory-low are wr
 	echo $((16 << 20)) >expect && test_cmp expect "$d/memory.low" &&
 	stop_bg high
 '
+if test -n "$CG_ABS_BASE"; then
+test_expect_success 'cgroup v2: a relative parent below our cgroup (it holds processes): a limit is refused, naming the fix' '
+	conf "cgroup-parent = tkrel" &&
+	test_status 125 as_alice tk-run --rm -m 64M bb true 2>err &&
+	conf "cgroup-parent = $CG_ABS_BASE" &&
+	test_one_line_error err tk-helper &&
+	test_grep "memory-max: cgroup v2 passes no memory controller below your cgroup $(sed -n "s/^0:://p" /proc/self/cgroup), as it holds processes; the fix: an absolute cgroup-parent" err &&
+	test_must_fail test -e "$(own_cgroup_dir unified)/tkrel"
+'
+fi
 test_expect_success 'cgroup v2: past --memory-high the payload is throttled, not killed' '
 	as_alice tk-run --rm --memory-high 16M bb sh -c \
 		"x=\$(head -c 40000000 /dev/zero | tr \"\\0\" a); echo survived" >out 2>err &&

@@ -62,7 +62,8 @@ test_expect_success 'v2: a limit whose controller the parent does not get is ref
 	for f in "-m 64M" "--pids-max 10" "--cpus 1" "--memory-high 64M"; do
 		test_status 125 as_alice tk-run --rm $f bb true 2>err &&
 		test_one_line_error err tk-helper &&
-		test_grep "cgroup v2" err || return 1
+		test_grep "cgroup v2" err &&
+		test_grep "the fix: .*cgroup-parent" err || return 1
 	done &&
 	check_no_cgroups
 '
@@ -73,5 +74,51 @@ test_expect_success 'v2: a killed tk-run leaves no cgroup' '
 	kill -9 "$(ps -o ppid= -p "$cpid" | tr -d " ")" &&
 	test_wait_until 20 "! test -e $d"
 '
+
+if test_have_prereq CC; then
+# In a cgroup of our own (below ours) that holds processes: a login
+# shell's scope on a systemd machine.
+test_expect_success 'setup: a helper reading a test tk.conf; a leaf cgroup of ours' '
+	build_conf_helper &&
+	own=$(own_cgroup_dir unified) &&
+	leaf=$own/t0820-leaf &&
+	mkdir "$leaf" &&
+	test_atexit "rmdir $leaf/tkrel/$alice_uid $leaf/tkrel $leaf 2>/dev/null"
+'
+# in_leaf CMD...: run CMD in a subshell moved into the leaf cgroup ($PPID
+# of a child of the subshell is the subshell).
+in_leaf() {
+	(sh -c 'echo $PPID' >"$leaf/cgroup.procs" && "$@")
+}
+
+test_expect_success 'v2: a relative parent below a cgroup with processes: a limit is refused, naming the fix, nothing made' '
+	conf "cgroup-parent = tkrel" &&
+	test_status 125 in_leaf tk_as alice tk-run --rm -m 64M bb true 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "memory-max: cgroup v2 passes no memory controller below your cgroup /${leaf#/sys/fs/cgroup/}, as it holds processes; the fix: an absolute cgroup-parent in .*tk.conf, such as cgroup-parent = /tk" err &&
+	test_must_fail test -e "$leaf/tkrel"
+'
+
+test_expect_success 'v2: a tk.conf cap the parent cannot hold is never skipped: every run is refused' '
+	conf "cgroup-parent = tkrel" "max-pids = 64" &&
+	test_status 125 in_leaf tk_as alice tk-run --rm bb true 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "max-pids in .*tk.conf: cgroup v2 passes no pids controller below your cgroup" err &&
+	test_must_fail test -e "$leaf/tkrel"
+'
+
+test_expect_success 'v2: an absolute parent: tk writes no cgroup above it; the error names the one that passes nothing' '
+	above=$own/t0820-above &&
+	mkdir "$above" &&
+	test_atexit "rmdir $above/tk/$alice_uid $above/tk $above 2>/dev/null" &&
+	conf "cgroup-parent = /${above#/sys/fs/cgroup/}/tk" &&
+	test_status 125 as_alice tk-run --rm --pids-max 10 bb true 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "pids-max: cgroup /${above#/sys/fs/cgroup/} does not pass the pids controller down" err &&
+	test_must_fail test -e "$above/tk" &&
+	as_alice tk-run --rm --cgroups enabled bb true &&
+	test "$(stat -c %u "$above/tk/$alice_uid")" = 0
+'
+fi
 
 test_done
