@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.." || exit 1
 if test $# = 0; then
 	set -- tests/t[0-9]*.sh
 fi
-# A hung container must not hang CI: each script gets 15 minutes.
-exec prove -v --exec "timeout -k 30 900 /bin/sh" "$@"
+# A hung container must not hang CI: each script gets 15 minutes, or
+# TK_TEST_TIMEOUT seconds (the qemu VM of make check-vm is slower).
+exec prove -v --exec "timeout -k 30 ${TK_TEST_TIMEOUT:-900} /bin/sh" "$@"
