@@ -224,20 +224,23 @@ bind_etc(int etcfd, const char *name, int mfd, unsigned attrs)
 		close(t);
 }
 
-/* A file written into the staging tmpfs, then bound over etc/<name>. */
+/* A file written into the container's fresh /dev, bound over etc/<name>,
+ * then unlinked from /dev: the bind keeps the file. */
 static void
-etc_file(int etcfd, int stagefd, const char *name, const char *text)
+etc_file(int etcfd, int devfd, const char *name, const char *text)
 {
 	size_t len = strlen(text);
-	int f = openat(stagefd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), m;
+	int f = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), m;
 
 	if (f < 0 || write(f, text, len) != (ssize_t)len || close(f) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot write the container's /etc/%s", name);
-	m = open_tree(stagefd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	m = open_tree(devfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
 	if (m < 0)
 		die_errno(TK_EXIT_FAIL, "cannot bind the container's /etc/%s", name);
 	bind_etc(etcfd, name, m, 0);
 	close(m);
+	if (unlinkat(devfd, name, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot remove the staged /etc/%s", name);
 }
 
 /* The host's own file (symlinks followed: /etc/resolv.conf often is one),
@@ -264,27 +267,24 @@ etc_host_file(int etcfd, const char *name)
  * /etc/hostname and /etc/hosts naming the container (with --net host: the
  * host's hosts and resolv.conf, read-only), as Docker and Podman give
  * them. Bound over the image's files, so the image is never changed; the
- * generated ones live in a small tmpfs, so nothing touches the disk.
- * Files can be bound only from a mount in this namespace: the tmpfs sits
- * on the image's /dev while they are bound, and is gone before /dev is
- * mounted. Runs with the container's root as the working directory.
+ * generated ones are staged in the container's /dev tmpfs, so nothing
+ * touches the disk. Files can be bound only from a mount in this
+ * namespace, and a tmpfs of their own would cost an unmount, which waits
+ * for an RCU grace period: a few ms of every start on a busy machine.
  */
 static void
-setup_etc(int rootfd, bool net_host)
+setup_etc(int rootfd, int devfd, bool net_host)
 {
-	static const char *const opts[] = { "mode=0755", "size=16k", "nr_inodes=4", NULL };
 	char hosts[512], name[80];
 	struct utsname u;
-	int etcfd = openat_beneath(rootfd, "etc", O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV), stage;
+	int etcfd = openat_beneath(rootfd, "etc", O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
 
 	if (etcfd < 0)
 		return;   /* no /etc in the image (FROM scratch) */
 	if (uname(&u) < 0)
 		die_errno(TK_EXIT_FAIL, "uname");
-	stage = new_mount("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	mount_at(rootfd, "dev", stage, true);
 	snprintf(name, sizeof(name), "%s\n", u.nodename);
-	etc_file(etcfd, stage, "hostname", name);
+	etc_file(etcfd, devfd, "hostname", name);
 	if (net_host) {
 		etc_host_file(etcfd, "hosts");
 		etc_host_file(etcfd, "resolv.conf");
@@ -292,15 +292,13 @@ setup_etc(int rootfd, bool net_host)
 		snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n"
 			 "::1\tlocalhost ip6-localhost ip6-loopback\n"
 			 "127.0.1.1\t%s\n", u.nodename);
-		etc_file(etcfd, stage, "hosts", hosts);
+		etc_file(etcfd, devfd, "hosts", hosts);
 	}
-	close(stage);
-	if (umount2("dev", MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot unmount the staging tmpfs");
 	close(etcfd);
 }
 
-static void
+/* The container's /dev; returns the descriptor of its root. */
+static int
 setup_dev(int rootfd)
 {
 	static const char *const tmpfs_opts[] = { "mode=0755", "size=64k", "nr_inodes=64", NULL };
@@ -336,7 +334,7 @@ setup_dev(int rootfd)
 	m = new_mount("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	mount_at(devfd, "mqueue", m, true);
 	close(m);
-	close(devfd);
+	return devfd;
 }
 
 static void
@@ -426,7 +424,7 @@ rootfs_setup(const struct rootfs_spec *spec)
 {
 	char lower[TK_MAX_LAYERS * 24 + 16], upper[48], work[48];
 	const char *opts[10];
-	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd;
+	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd, devfd;
 	int layerfd[TK_MAX_LAYERS], upperfd, workfd;
 
 	/* SECURITY.md 21: nothing we mount propagates back to the host. */
@@ -479,8 +477,9 @@ rootfs_setup(const struct rootfs_spec *spec)
 
 	if (fchdir(rootfd) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot enter the container's root");
-	setup_etc(rootfd, spec->net_host);
-	setup_dev(rootfd);
+	devfd = setup_dev(rootfd);
+	setup_etc(rootfd, devfd, spec->net_host);
+	close(devfd);
 	setup_proc(rootfd);
 	setup_sys(rootfd, spec->net_host, spec->userns);
 

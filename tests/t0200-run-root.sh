@@ -125,6 +125,13 @@ test_expect_success 'the hostname defaults to something other than the host one'
 	test "$(cat out)" != "$(hostname)"
 '
 
+test_expect_success '/etc/hostname and /etc/hosts name the container; /dev holds only devices' '
+	tk-run --rm --hostname web "$IMG" /bin/sh -c \
+		"cat /etc/hostname; grep -c web /etc/hosts; ls -A /dev | tr \"\\n\" \" \"" >out &&
+	printf "web\n1\nfd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'a user namespace: /proc/self/uid_map shows a mapping' '
 	tk-run --rm "$IMG" /bin/cat /proc/self/uid_map >out &&
 	test_line_count -ge 1 out &&
