@@ -24,6 +24,7 @@ auth_creds_free(struct auth_creds *c)
 	free(c->pass);
 	free(c->from);
 	c->user = c->pass = c->from = NULL;
+	c->identity = false;
 }
 
 static char *
@@ -166,7 +167,12 @@ lookup_file(const char *file, const char *host, bool must_exist, struct auth_cre
 		key_host(key, kh, sizeof(kh));
 		if (strcmp(kh, host) != 0 || !json_is_object(e))
 			continue;
-		if ((a = json_str(e, "auth")) && *a) {
+		if ((a = json_str(e, "identitytoken")) && *a) {
+			/* Docker uses it before any user name and password. */
+			c->user = xstrdup("<token>");
+			c->pass = xstrdup(a);
+			c->identity = true;
+		} else if ((a = json_str(e, "auth")) && *a) {
 			cleanup_free char *dec = NULL;
 			size_t len;
 			struct tk_err e2;

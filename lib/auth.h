@@ -6,18 +6,23 @@
  *   written by tk-login, mode 0600
  *   Docker's $DOCKER_CONFIG/config.json (~/.docker/config.json)
  * The files have Docker's format: {"auths": {"HOST": {"auth":
- * base64("USER:PASS")}}} (or "username" and "password"); keys may be
+ * base64("USER:PASS")}}} (or "username" and "password", or
+ * "identitytoken": an OAuth2 refresh token that Docker's login keeps for
+ * registries that give one, traded at the token service); keys may be
  * written as URLs ("https://index.docker.io/v1/"). In each file, a
  * credential helper (credHelpers for the host, else credsStore; see
  * lib/credhelper.h) is asked before the "auths" entries, as Docker does.
  */
 #ifndef TK_AUTH_H
 #define TK_AUTH_H
+#include <stdbool.h>
+
 #include "err.h"
 
 struct auth_creds {
 	char *user;    /* NULL: none found */
 	char *pass;
+	bool identity; /* pass is an identity (OAuth2 refresh) token, user "<token>" */
 	char *from;    /* the file, or "--creds" */
 };
 

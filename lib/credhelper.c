@@ -124,11 +124,10 @@ credhelper_get(const char *name, const char *server, const char *origin,
 	if (!j || !user || !secret)
 		return tk_err_set(err, "credential helper '%s' gave no Username and Secret for "
 				  "'%s'", prog, server);
-	if (!strcmp(user, "<token>"))
-		return tk_err_set(err, "credential helper '%s' gave an identity token for '%s': "
-				  "tk supports user names and passwords only", prog, server);
 	if (!*user && !*secret)
 		return 0;
+	/* Username "<token>": Secret is an identity token (Docker's rule). */
+	c->identity = !strcmp(user, "<token>");
 	c->user = xstrdup(user);
 	c->pass = xstrdup(secret);
 	c->from = xasprintf("%s (%s)", prog, origin);

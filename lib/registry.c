@@ -114,10 +114,30 @@ realm_ok(struct registry *r, const char *url, const struct registry_opts *o)
 	}
 }
 
+/* The refused-token message: whose credentials, and what to do. */
+static int
+token_refused(struct registry *r, struct tk_err *err)
+{
+	if (r->creds.identity)
+		return tk_err_set(err, "the identity token for '%s' (from %s) was refused by its "
+				  "token service: log in again", r->ref.host, r->creds.from);
+	if (r->creds.user)
+		return tk_err_set(err, "login to '%s' refused for user '%s' (credentials from %s)",
+				  r->ref.host, r->creds.user, r->creds.from);
+	return tk_err_set(err, "'%s' refused an anonymous token: log in with tk-login %s, "
+			  "or pass --creds", r->ref.host, r->ref.host);
+}
+
+/*
+ * A bearer token from the realm: GET with the credentials as Basic auth
+ * (or none), or, for an identity token, the OAuth2 refresh grant POSTed
+ * as Docker does it (grant_type=refresh_token).
+ */
 static int
 fetch_token(struct registry *r, const char *scope, struct tk_err *err)
 {
 	cleanup_free char *svc = http_escape(r->ch.service), *sc = NULL, *url = NULL;
+	cleanup_free char *rt = NULL, *form = NULL;
 	struct http_resp resp = { .max = TOKEN_MAX };
 	struct http_auth a = { r->creds.user, r->creds.pass, NULL };
 	cleanup_json json_t *j = NULL;
@@ -126,21 +146,28 @@ fetch_token(struct registry *r, const char *scope, struct tk_err *err)
 	int ret = -1;
 
 	sc = scope ? http_escape(scope) : NULL;
-	url = xasprintf("%s%cservice=%s%s%s", r->ch.realm, strchr(r->ch.realm, '?') ? '&' : '?',
-			svc, sc ? "&scope=" : "", sc ? sc : "");
-	h = http_handle(url, r->tls_noverify, "https", r->creds.user ? &a : NULL, NULL);
+	if (r->creds.identity) {
+		rt = http_escape(r->creds.pass);
+		form = xasprintf("grant_type=refresh_token&client_id=tk&service=%s%s%s"
+				 "&refresh_token=%s", svc, sc ? "&scope=" : "", sc ? sc : "", rt);
+		explicit_bzero(rt, strlen(rt));
+		h = http_handle(r->ch.realm, r->tls_noverify, "https", NULL, NULL);
+		if (h)
+			curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, form);
+		explicit_bzero(form, strlen(form));
+	} else {
+		url = xasprintf("%s%cservice=%s%s%s", r->ch.realm,
+				strchr(r->ch.realm, '?') ? '&' : '?', svc, sc ? "&scope=" : "",
+				sc ? sc : "");
+		h = http_handle(url, r->tls_noverify, "https", r->creds.user ? &a : NULL, NULL);
+	}
 	r->requests++;
 	if (!h)
 		return tk_err_set(err, "cannot set up HTTP");
 	if (http_get(h, &resp, err) < 0)
 		goto out;
-	if (resp.status == 401 || resp.status == 403) {
-		if (r->creds.user)
-			tk_err_set(err, "login to '%s' refused for user '%s' (credentials from %s)",
-				   r->ref.host, r->creds.user, r->creds.from);
-		else
-			tk_err_set(err, "'%s' refused an anonymous token: log in with tk-login %s, "
-				   "or pass --creds", r->ref.host, r->ref.host);
+	if (resp.status == 401 || resp.status == 403 || (r->creds.identity && resp.status == 400)) {
+		token_refused(r, err);
 		goto out;
 	}
 	if (resp.status != 200) {
@@ -199,6 +226,10 @@ authenticate(struct registry *r, const struct http_resp *resp, const char *scope
 		if (!r->creds.user)
 			return tk_err_set(err, "'%s' wants a login: tk-login %s, or pass --creds",
 					  r->ref.host, r->ref.host);
+		if (r->creds.identity)
+			return tk_err_set(err, "'%s' wants a user name and password, and the "
+					  "credentials from %s are an identity token: tk-login %s",
+					  r->ref.host, r->creds.from, r->ref.host);
 		r->basic = true;
 		return 0;
 	}

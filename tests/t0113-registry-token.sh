@@ -59,4 +59,46 @@ test_expect_success 'tk-login with the token service, then pull' '
 	test "$id" = "$cfg"
 '
 
+test_expect_success 'identity token: setup, a token service that takes only an OAuth2 refresh grant' '
+	token_start oauth pusher:pw refresh=id-tok-7f3a &&
+	reg_start_token oauth &&
+	O=127.0.0.1:$REG_PORT &&
+	reg_push lay:bb $O/t/bb:1 --dest-creds pusher:pw &&
+	HOME=$TRASH/home-o && export HOME && mkdir -p "$HOME/.docker" &&
+	unset XDG_CONFIG_HOME DOCKER_CONFIG
+'
+
+test_expect_success 'identity token from config.json: POSTed as a refresh grant, the image pulled' '
+	printf "{\"auths\":{\"%s\":{\"auth\":\"%s\",\"identitytoken\":\"id-tok-7f3a\"}}}\n" \
+		"$O" "$(printf "me:" | base64)" >"$HOME/.docker/config.json" &&
+	: >"$TOKEN_LOG" &&
+	id=$(tk-pull --root "$TRASH/o1" $O/t/bb:1) &&
+	test "$id" = "$cfg" &&
+	test_grep "^POST /token refresh_token repository:t/bb:pull$" "$TOKEN_LOG" &&
+	test_grep -v "^GET" "$TOKEN_LOG" &&
+	! grep -r id-tok-7f3a "$TRASH/o1"
+'
+
+test_expect_success 'a refused identity token: one line saying to log in again, nothing stored' '
+	printf "{\"auths\":{\"%s\":{\"identitytoken\":\"stale\"}}}\n" "$O" \
+		>"$HOME/.docker/config.json" &&
+	test_must_fail tk-pull --root "$TRASH/o2" $O/t/bb:1 2>err &&
+	test_one_line_error err tk-pull &&
+	test_grep "identity token for .$O. (from .*config.json) was refused.*log in again" err &&
+	test -z "$(ls -A "$TRASH/o2/images" 2>/dev/null)"
+'
+
+test_expect_success 'identity token from a credential helper (Username "<token>")' '
+	mkdir -p "$TRASH/credbin-o" &&
+	printf "#!/bin/sh\ncat >/dev/null\necho {\\\"Username\\\":\\\"\<token\>\\\",\\\"Secret\\\":\\\"id-tok-7f3a\\\"}\n" \
+		>"$TRASH/credbin-o/docker-credential-otest" &&
+	chmod +x "$TRASH/credbin-o/docker-credential-otest" &&
+	"$TRASH/credbin-o/docker-credential-otest" </dev/null | jq -e ".Username == \"<token>\"" &&
+	echo "{\"credsStore\":\"otest\"}" >"$HOME/.docker/config.json" &&
+	: >"$TOKEN_LOG" &&
+	id=$(PATH=$TRASH/credbin-o:$PATH tk-pull --root "$TRASH/o3" $O/t/bb:1) &&
+	test "$id" = "$cfg" &&
+	test_grep "^POST /token refresh_token repository:t/bb:pull$" "$TOKEN_LOG"
+'
+
 test_done

@@ -75,7 +75,7 @@ reg_blob_file() {
 	echo "$1/data/docker/registry/v2/blobs/sha256/$(printf %.2s "$2")/$2/data"
 }
 
-# token_start NAME [USER:PASS]: a token service of the tests' own
+# token_start NAME [USER:PASS] [refresh=TOKEN]: a token service of the tests' own
 # (tokenserver.py) with a fresh key and self-signed certificate; sets
 # TOKEN_PORT, TOKEN_LOG, TOKEN_CERT.
 token_start() {
@@ -86,8 +86,9 @@ token_start() {
 	TOKEN_CERT=$_td/cert.pem
 	TOKEN_LOG=$_td/log
 	: >"$TOKEN_LOG"
+	shift
 	$PYTHON "$TEST_LIB/tokenserver.py" "$_td/port" "$TOKEN_LOG" "$_td/key.pem" \
-		"$_td/cert.pem" tk-test-issuer $2 &
+		"$_td/cert.pem" tk-test-issuer "$@" &
 	_tpid=$!
 	test_atexit "kill $_tpid 2>/dev/null"
 	test_wait_until 20 "test -s $_td/port" || return 1

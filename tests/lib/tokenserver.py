@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""tokenserver.py PORTFILE LOG KEY CERT ISSUER [USER:PASS]: a token service
+"""tokenserver.py PORTFILE LOG KEY CERT ISSUER [USER:PASS] [refresh=TOKEN]: a token service
 for docker-registry's own "token" auth, for tk-pull's tests. Listens on a
 free loopback port (written to PORTFILE); GET /token?service=S&scope=...
 answers {"token": JWT}, a JWT signed RS256 with KEY (openssl does the
 signing) whose x5c header carries CERT, which the registry trusts as its
 rootcertbundle. Every scope asked for is granted (pull and push), to
-anyone, or only to USER:PASS (Basic) when given. Logs "GET /token AUTH
+anyone, or only to USER:PASS (Basic) when given. With refresh=TOKEN, also
+to an OAuth2 POST /token with grant_type=refresh_token and that
+refresh_token (an identity token, as Docker sends it), and never to an
+anonymous GET; a wrong grant gets 400 invalid_grant. Logs "GET /token AUTH SCOPE" or "POST /token GRANT
 SCOPE" per request to LOG. Stops after 20 minutes, or when killed.
 """
 import base64
@@ -21,7 +24,12 @@ import time
 import urllib.parse
 
 portfile, logfile, key, cert, issuer = sys.argv[1:6]
-user = sys.argv[6] if len(sys.argv) > 6 else None
+user = refresh = None
+for a in sys.argv[6:]:
+    if a.startswith("refresh="):
+        refresh = a[len("refresh="):]
+    else:
+        user = a
 der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True,
                      stdout=subprocess.PIPE).stdout
 log = open(logfile, "a", buffering=1)
@@ -69,10 +77,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                       ",".join(q.get("scope", [])) or "-"))
         if u.path != "/token":
             return self.reply(404, b"{}")
+        if refresh is not None and user is None:
+            return self.reply(401, b'{"details":"identity token required"}')
         if user is not None and auth != "Basic " + base64.b64encode(user.encode()).decode():
             return self.reply(401, b'{"details":"bad credentials"}')
         t = token(q.get("service", [""])[0], q.get("scope", []))
         self.reply(200, json.dumps({"token": t, "access_token": t, "expires_in": 300}).encode())
+
+
+    def do_POST(self):
+        u = urllib.parse.urlparse(self.path)
+        n = int(self.headers.get("Content-Length", "0"))
+        q = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        log.write("POST %s %s %s\n" % (u.path, ",".join(q.get("grant_type", [])) or "-",
+                                       ",".join(q.get("scope", [])) or "-"))
+        if u.path != "/token":
+            return self.reply(404, b"{}")
+        if (refresh is None or q.get("grant_type") != ["refresh_token"] or
+                q.get("refresh_token") != [refresh] or not q.get("client_id")):
+            return self.reply(400, b'{"error":"invalid_grant"}')
+        t = token(q.get("service", [""])[0], " ".join(q.get("scope", [])).split())
+        self.reply(200, json.dumps({"access_token": t, "expires_in": 300}).encode())
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
