@@ -4,7 +4,12 @@ control process PID (a tk-helper) with ptrace(PTRACE_ATTACH),
 /proc/PID/mem and process_vm_readv. Every attempt must fail with EPERM or
 EACCES (attack 26). Exit 0 and print "probed PID" when all were refused,
 "gone PID" when the process went away first (an error with
---must-probe); exit 1, saying what worked, otherwise."""
+--must-probe); exit 1, saying what worked, otherwise.
+
+The helper's container child execs the payload, which is the caller's
+own process: an attempt that works is a hole only if what it reached
+was still the helper, so the mappings it could see must name the helper
+binary (else "execed PID": the payload was reached, which is allowed)."""
 import ctypes
 import errno
 import os
@@ -34,18 +39,38 @@ if "(tk-helper)" not in stat:
     print("skip %d: not the helper" % pid)
     sys.exit(0)
 
+
+
+def reached_helper(maps=None):
+    """After an attempt worked: was that still the helper's memory?"""
+    if maps is None:
+        try:
+            with open("/proc/%d/maps" % pid) as f:
+                maps = f.read()
+        except (FileNotFoundError, ProcessLookupError):
+            gone()
+        except PermissionError:
+            return True   # protected again: it was the helper
+    if "/tk-helper" in maps:
+        return True
+    print("execed %d: the payload, not the helper, was reached" % pid)
+    sys.exit(1 if must else 0)
+
+
 bad = []
 try:
     with open("/proc/%d/maps" % pid) as f:
-        f.read()
-    bad.append("read /proc/PID/maps")
+        if reached_helper(f.read()):
+            bad.append("read /proc/PID/maps")
 except (FileNotFoundError, ProcessLookupError):
     gone()
 except PermissionError:
     pass
 if libc.ptrace(PTRACE_ATTACH, pid, None, None) == 0:
+    helper = reached_helper()
     libc.ptrace(PTRACE_DETACH, pid, None, None)
-    bad.append("ptrace attach")
+    if helper:
+        bad.append("ptrace attach")
 else:
     e = ctypes.get_errno()
     if e == errno.ESRCH:
@@ -54,7 +79,8 @@ else:
         bad.append("ptrace attach: %s" % os.strerror(e))
 try:
     os.close(os.open("/proc/%d/mem" % pid, os.O_RDONLY))
-    bad.append("open /proc/PID/mem")
+    if reached_helper():
+        bad.append("open /proc/PID/mem")
 except FileNotFoundError:
     gone()
 except PermissionError:
@@ -64,7 +90,7 @@ local = iovec(ctypes.cast(buf, ctypes.c_void_p), 16)
 remote = iovec(0x1000, 16)
 n = libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
 e = ctypes.get_errno()
-if n >= 0 or e not in (errno.EPERM, errno.EACCES, errno.ESRCH):
+if (n >= 0 or e not in (errno.EPERM, errno.EACCES, errno.ESRCH)) and reached_helper():
     bad.append("process_vm_readv: %s" % (n if n >= 0 else os.strerror(e)))
 if bad:
     print("helper %d reachable: %s" % (pid, ", ".join(bad)))
