@@ -81,14 +81,18 @@ test_expect_success 'the next pull resumes where the dropped ones ended; tmp/ is
 test_expect_success ROOT 'a full disk: one clear line, nothing half-written; with room again the pull succeeds' '
 	S=$TRASH/s3 && mkdir "$S" &&
 	cat >full.sh <<-EOF &&
-	set -e
+	set -ex
 	mount -t tmpfs -o size=512k,mode=0700 tk-test-full "$S"
 	if tk-pull --root "$S" $R/r/two:1 >out 2>err; then echo "pulled on a full disk"; exit 1; fi
 	test "\$(wc -l <err)" = 1
 	grep "No space left on device" err
 	test "\$(tk-ls --root "$S" --images -q | wc -l)" = 0
 	test -z "\$(ls -A "$S/layers")"
-	test -z "\$(ls -A "$S/tmp")"
+	: the blob that hit the full disk leaves nothing, another one stopped
+	: by its failure may keep a partial blob for the next pull to resume
+	failed=\$(sed -n "s/.*cannot write .\\(blob-[0-9a-f]*\\.part\\).*/\\1/p" err)
+	test -z "\$failed" || test ! -e "$S/tmp/\$failed"
+	test -z "\$(ls -A "$S/tmp" | grep -v "^blob-.*\\.part\$")"
 	mount -o remount,size=64m "$S"
 	tk-pull --root "$S" $R/r/two:1 >id
 	test "\$(cat id)" = "$cfg"
