@@ -108,22 +108,30 @@ _oracle_state() {
 	for _u in $ORACLE_USERS; do
 		_uids="$_uids|$(tk_user_uid "$_u")"
 	done
-	find "/sys/fs/cgroup/memory$_cg" "/sys/fs/cgroup/unified$_cg" -mindepth 1 \
+	# Pure cgroup v2 (the VM): the one hierarchy is /sys/fs/cgroup.
+	_cgdirs="/sys/fs/cgroup/memory$_cg /sys/fs/cgroup/unified$_cg"
+	test "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs &&
+		_cgdirs="/sys/fs/cgroup$_cg"
+	find $_cgdirs -mindepth 1 \
 		-type d 2>/dev/null | grep -v -E '/tk(/[0-9]+)?$' |
 		grep -v -E "/tk/[0-9]+/" | sort >"$_o.cgroups"
-	find "/sys/fs/cgroup/memory$_cg" "/sys/fs/cgroup/unified$_cg" -mindepth 1 \
+	find $_cgdirs -mindepth 1 \
 		-type d 2>/dev/null | grep -E "/tk/(x$_uids)/." | sort >>"$_o.cgroups"
 	# Other test users come and go (their own inodes): link counts only.
 	stat -c '%n %h' /etc/shadow /etc/passwd /etc/sudoers >"$_o.etc" 2>/dev/null
 }
 
-# _our_processes USER: pids of USER in our own memory cgroup or below.
+# _our_processes USER: pids of USER in our own memory cgroup (v2: our
+# cgroup) or below.
 # (A uid is reused when test users come and go; another checkout's
 # leftovers under a reused uid sit in that checkout's cgroup.)
 _our_processes() {
-	_cg=$(awk -F: '$2 == "memory" { print $3; exit }' /proc/self/cgroup)
+	# The memory hierarchy's line, or on pure cgroup v2 the only one ("0::").
+	_key=memory
+	grep -q '^[0-9]*:memory:' /proc/self/cgroup || _key=
+	_cg=$(awk -F: -v k="$_key" '$2 == k { print $3; exit }' /proc/self/cgroup)
 	for _p in $(pgrep -u "$(tk_user "$1")"); do
-		if awk -F: -v cg="$_cg" '$2 == "memory" && (cg == "/" || $3 == cg || index($3, cg "/") == 1) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
+		if awk -F: -v cg="$_cg" -v k="$_key" '$2 == k && (cg == "/" || $3 == cg || index($3, cg "/") == 1) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
 			echo "$_p"
 		fi
 	done
