@@ -75,6 +75,7 @@ int verb_idmap(int argc, char **argv);
 
 /* run.c */
 int verb_run(int argc, char **argv);
+void run_remove_if_refused(int argc, char **argv);
 /* Shared with exec.c. */
 int open_record_dir(void);   /* /run/tk/<caller uid>, root-owned */
 unsigned long long proc_starttime(pid_t pid);

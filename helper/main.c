@@ -129,6 +129,10 @@ main(int argc, char **argv)
 	if (total > 4 * TK_MAX_ARGLEN)
 		die(2, "arguments too long");
 
+	/* A refusal from here on takes a foreground run --rm's unstarted
+	 * container with it (run.c). */
+	if (v && v->fn == verb_run && !check)
+		run_remove_if_refused(argc - 1, argv + 1);
 	policy_load_config();
 	if (!v)
 		usage();

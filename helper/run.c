@@ -714,20 +714,49 @@ rm_tree(int dirfd, const char *name, int depth)
 }
 
 /*
- * A foreground --rm run refused before its container started (a limit, a
- * cap, no subordinate ids...): tk-run exec'd us and is gone, so we remove
- * the container it made. It never ran, so all of it is the caller's own
- * (tk-run made it): remove it as the caller, for good, as we exit anyway.
+ * A foreground run --rm refused before its container started (tk.conf, the
+ * group, a limit, a cap, no subordinate ids...): tk-run exec'd us and is
+ * gone, so we remove the container it made. It never ran, so all of it is
+ * the caller's own (tk-run made it): remove it as the caller, for good, as
+ * we exit anyway; not while another run holds its lock.
  */
-static int unstarted_ctsfd = -1;
 static const char *unstarted_id;
+static int unstarted_ctfd = -1;   /* verb_run's, locked */
 
 static void
 remove_unstarted(void)
 {
-	if (setresgid(caller.gid, caller.gid, caller.gid) == 0 &&
-	    setresuid(caller.uid, caller.uid, caller.uid) == 0)
-		rm_tree(unstarted_ctsfd, unstarted_id, 0);
+	int ctsfd, ctfd = unstarted_ctfd;
+
+	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
+	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
+		return;
+	ctsfd = openat(TK_STORE_FD, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ctfd < 0)
+		ctfd = openat(ctsfd, unstarted_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ctfd >= 0 && (ctfd == unstarted_ctfd || flock(ctfd, LOCK_EX | LOCK_NB) == 0))
+		rm_tree(ctsfd, unstarted_id, 0);
+}
+
+/* From main(), before tk.conf and the group are checked: arm the above
+ * for "run --rm ... ID -- ..." without --notify or --tty (those callers
+ * are still there and remove it themselves). */
+void
+run_remove_if_refused(int argc, char **argv)
+{
+	int i;
+	bool rm = false;
+
+	policy_resolve_sudo();   /* the caller's ids, for the removal */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--notify") || !strcmp(argv[i], "--tty"))
+			return;
+		rm |= !strcmp(argv[i], "--rm");
+	}
+	if (rm && i < argc && tk_valid_id(argv[i - 1])) {
+		unstarted_id = argv[i - 1];
+		die_hook = remove_unstarted;
+	}
 }
 
 /*
@@ -798,6 +827,7 @@ verb_run(int argc, char **argv)
 	 * is refused. */
 	if (flock(ctfd, LOCK_EX | LOCK_NB) < 0)
 		die(TK_EXIT_FAIL, "container %s is already running", o.id);
+	unstarted_ctfd = ctfd;
 	{
 		int layersfd = open_dir_as_caller(TK_STORE_FD, "layers");
 		for (int i = 0; i < o.nlayers; i++)
@@ -814,14 +844,6 @@ verb_run(int argc, char **argv)
 
 	if (check_only)
 		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);
-	/* With --notify or --tty the tool that started us is still there,
-	 * and removes it (tk-run -d shows the helper's messages from the
-	 * container's log first). */
-	if (o.rm && !o.notify && !o.tty) {
-		unstarted_ctsfd = ctsfd;
-		unstarted_id = o.id;
-		die_hook = remove_unstarted;
-	}
 	recdir = open_record_dir();
 	/* The lock cgroup_setup() takes again (the same open file: no
 	 * wait), held until the record is written. */

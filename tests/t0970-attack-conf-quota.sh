@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='attack table row 27: a tk.conf others could write is refused; setuid and sudo mode'
+test_description='attack table rows 27 and 29: a tk.conf others could write is refused, and the refused run leaves no container; the container quota is exact under 100 parallel runs; setuid and sudo mode'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib/attack.sh"
 
@@ -59,7 +59,7 @@ for mode in $(attack_modes); do
 for what in group-writable world-writable user-owned group-owned symlink fifo directory \
 	writable-parent writable-grandparent user-owned-parent
 do
-	test_expect_success "[$mode] row 27: a tk.conf that is $what: the helper refuses to run" '
+	test_expect_success "[$mode] row 27: a tk.conf that is $what: the helper refuses to run and leaves no container" '
 		attack_mode '$mode' &&
 		oracle_before alice &&
 		bad_conf '$what' &&
@@ -71,12 +71,42 @@ do
 		clear_error err &&
 		test_grep "tk.conf\|/etc" err &&
 		test_line_count = 0 out &&
+		tk_as alice tk-ls -q -a >left &&
+		test_line_count = 0 left &&
 		oracle_after
 	'
 done
 
-# Row 29 (100 parallel tk-run --rm -d against max-containers) waits for
-# the fix that makes a refused --rm start leave no container record.
+# Row 29: the quota holds exactly when 100 runs race for it (rule 15: the
+# count and the new record under one lock); the refused leave nothing.
+# Every container that starts sleeps on, so exactly $QUOTA started means
+# never more than $QUOTA ran at once.
+test_expect_success "[$mode] row 29: 100 parallel tk-run --rm -d never run more than $QUOTA, and the refused leave no container" '
+	attack_mode '$mode' &&
+	oracle_before alice &&
+	tk_as alice sh -c "
+		i=0
+		while test \$i -lt 100; do
+			i=\$((i + 1))
+			tk-run --rm -d bb /bin/sleep 1000 >out.\$i 2>err.\$i &
+		done
+		wait
+		cat err.* >errs; cat out.* >ids; rm -f out.* err.*
+	" &&
+	home=$(tk_user_home alice) &&
+	test_line_count = $QUOTA "$home/ids" &&
+	test $(grep -c "max-containers" "$home/errs") = $((100 - QUOTA)) &&
+	test_line_count = $((100 - QUOTA)) "$home/errs" &&
+	tk_as alice tk-ls -q >running &&
+	test_line_count = $QUOTA running &&
+	tk_as alice tk-ls -q -a >all &&
+	test_line_count = $QUOTA all &&
+	tk_as alice sh -c "tk-ls -q | tk-rm -f -" >/dev/null &&
+	tk_as alice tk-ls -q -a >left &&
+	test_line_count = 0 left &&
+	tk_as alice tk-run --rm bb /bin/true &&
+	oracle_after
+'
 
 done
 
