@@ -41,8 +41,10 @@
 #define CG_ROOT "/sys/fs/cgroup"
 #define MAX_HIERS 8
 
-/* Controllers tk uses, as bits. */
+/* Controllers tk uses, as bits, and their names by bit (v1's blkio is io). */
 enum { C_MEMORY = 1, C_CPU = 2, C_CPUACCT = 4, C_PIDS = 8, C_IO = 16, C_CPUSET = 32 };
+static const char *const ctrl_names[] = { "memory", "cpu", "cpuacct", "pids", "io", "cpuset" };
+#define NCTRLS (sizeof(ctrl_names) / sizeof(ctrl_names[0]))
 
 static const struct {
 	const char *name;
@@ -157,18 +159,16 @@ fail(int err, const char *fmt, ...)
 static unsigned
 ctrl_bits(const char *list)
 {
-	static const struct { const char *name; unsigned bit; } known[] = {
-		{ "memory", C_MEMORY }, { "cpu", C_CPU }, { "cpuacct", C_CPUACCT },
-		{ "pids", C_PIDS }, { "blkio", C_IO }, { "io", C_IO }, { "cpuset", C_CPUSET },
-	};
 	unsigned bits = 0;
 	const char *p = list;
 
 	while (*p) {
 		size_t n = strcspn(p, ", \n");
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strlen(known[i].name) == n && !strncmp(p, known[i].name, n))
-				bits |= known[i].bit;
+		for (size_t i = 0; i < NCTRLS; i++)
+			if (strlen(ctrl_names[i]) == n && !strncmp(p, ctrl_names[i], n))
+				bits |= 1u << i;
+		if (n == 5 && !strncmp(p, "blkio", 5))
+			bits |= C_IO;
 		p += n;
 		p += strspn(p, ", \n");
 	}
@@ -182,21 +182,6 @@ is_cgroupfs(int fd, bool want_v2)
 
 	return fstatfs(fd, &sfs) == 0 &&
 	       sfs.f_type == (want_v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC);
-}
-
-static ssize_t
-read_small(int dirfd, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = 0;
-	return n;
 }
 
 static void
@@ -348,15 +333,14 @@ set_gate(const char *under, const char *path, size_t len, bool callers)
 static void
 pass_down(int fd, const struct hier *h)
 {
-	static const char *const names[] = { "memory", "cpu", "pids", "io", "cpuset" };
-	static const unsigned bits[] = { C_MEMORY, C_CPU, C_PIDS, C_IO, C_CPUSET };
 	char want[64] = "", procs[16];
 	unsigned have = passed_down(fd);
 	int sc;
 
-	for (size_t i = 0; i < 5; i++)
-		if ((h->ctrls & bits[i]) && !(have & bits[i]))
-			snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ", names[i]);
+	for (size_t i = 0; i < NCTRLS; i++)   /* cpuacct: v1 only; cpu.stat on v2 */
+		if ((1u << i) != C_CPUACCT && (h->ctrls & (1u << i)) && !(have & (1u << i)))
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "+%s ",
+				 ctrl_names[i]);
 	if (!want[0])
 		return;
 	if (read_small(fd, "cgroup.procs", procs, sizeof(procs)) != 0)
@@ -461,8 +445,7 @@ put(int dirfd, const char *knob, const char *fmt, ...)
 static void
 need_ctrl(const char *what, unsigned bit)
 {
-	static const char *const names[] = { "memory", "cpu", "cpuacct", "pids", "io", "cpuset" };
-	const char *name = !v2 && bit == C_IO ? "blkio" : names[__builtin_ctz(bit)];
+	const char *name = !v2 && bit == C_IO ? "blkio" : ctrl_names[__builtin_ctz(bit)];
 
 	if (hier_for(bit))
 		return;
@@ -680,8 +663,6 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 	unsigned want;
 	struct hier *h;
 
-	if (flock(recdir, LOCK_EX) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
 	check_container_quota(id, recdir, alive);
 	memcpy(ctname, id, strlen(id) + 1);
 	/* Only a container with a limit, a caller under tk.conf's caps, or

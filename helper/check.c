@@ -26,19 +26,13 @@ bool check_only;
 void
 check_begin(void)
 {
-	uid_t r, e, s;
-
 	check_only = true;
 	/* Sudo mode: become SUDO_UID/SUDO_GID (checked as numbers) with no
 	 * supplementary groups of root's; group membership is then read
 	 * from the group database, as in sudo mode proper. */
 	if (policy_resolve_sudo() && setgroups(0, NULL) < 0)
 		die_errno(TK_EXIT_FAIL, "check: cannot drop groups");
-	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
-	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
-		die_errno(TK_EXIT_FAIL, "check: cannot drop privileges");
-	if (getresuid(&r, &e, &s) < 0 || r != caller.uid || e != caller.uid || s != caller.uid)
-		die(TK_EXIT_FAIL, "check: privilege drop did not hold");
+	become_caller();
 	privileged = false;
 }
 

@@ -40,7 +40,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -73,12 +72,8 @@ parse_args(int argc, char **argv, struct exec_opts *o)
 			i++;
 			break;
 		}
-		if (!strcmp(a, "--tty")) {
-			if (o->tty)
-				usage("duplicate --tty");
-			o->tty = true;
+		if (flag_opt(a, "--tty", &o->tty, usage))
 			continue;
-		}
 		if (!v)
 			usage("missing value or container id");
 		if (payload_opt(a, v, &o->p, usage)) {
@@ -111,38 +106,20 @@ not_running(const char *id)
 static int
 pin_container(const char *id, pid_t *pidp)
 {
-	char buf[64], path[64], st[1024];
+	char buf[64];
 	unsigned long long want;
-	int dir = open_record_dir(), fd, pidfd, pid;
-	ssize_t n;
+	int dir = open_record_dir(), pidfd, pid;
+	ssize_t n = read_small(dir, id, buf, sizeof(buf));
+	bool zombie = true;
 
-	fd = openat(dir, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dir);
-	if (fd < 0)
-		not_running(id);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		not_running(id);
-	buf[n] = 0;
-	if (sscanf(buf, "%d %llu", &pid, &want) != 2 || pid <= 1)
+	if (n <= 0 || sscanf(buf, "%d %llu", &pid, &want) != 2 || pid <= 1)
 		not_running(id);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		not_running(id);
-	if (proc_starttime(pid) != want)
-		not_running(id);
-	/* Not a zombie: its namespaces would be gone. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, st, sizeof(st) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		not_running(id);
-	st[n] = 0;
-	const char *p = strrchr(st, ')');
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+	/* Not a zombie either: its namespaces would be gone. */
+	if (proc_starttime(pid, &zombie) != want || zombie)
 		not_running(id);
 	*pidp = pid;
 	return pidfd;
@@ -158,7 +135,6 @@ container_userns(pid_t pid, bool *can_setgroups)
 	struct stat own, its;
 	int fd;
 	uid_t owner;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -175,11 +151,8 @@ container_userns(pid_t pid, bool *can_setgroups)
 		die_denied("exec: user namespace of pid %d not owned by the caller", (int)pid);
 	close(fd);
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	*can_setgroups = n > 0 && !strncmp(buf, "allow", 5);
+	*can_setgroups = read_small(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
+			 !strncmp(buf, "allow", 5);
 	return true;
 }
 
@@ -223,7 +196,7 @@ int
 verb_exec(int argc, char **argv)
 {
 	static struct exec_opts o;
-	int pidfd, st;
+	int pidfd;
 	bool userns, can_setgroups;
 	unsigned long flags;
 	sigset_t fwd;
@@ -267,11 +240,7 @@ verb_exec(int argc, char **argv)
 	}
 
 	/* Phase 4. */
-	sigemptyset(&fwd);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
-			sigaddset(&fwd, s);
-	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	block_forwarded(&fwd);
 	child_setgroups = can_setgroups;
 	child = clone(child_start, child_stack + sizeof(child_stack),
 		      CLONE_VM | CLONE_VFORK | SIGCHLD, &o);
@@ -280,17 +249,5 @@ verb_exec(int argc, char **argv)
 	close(PIDFD);
 	if (o.tty)
 		close(TK_NOTIFY_FD);
-	for (;;) {
-		siginfo_t si;
-		int s = sigwaitinfo(&fwd, &si);
-		if (s < 0)
-			continue;
-		if (s == SIGCHLD) {
-			if (waitpid(child, &st, WNOHANG) == child)
-				break;
-			continue;
-		}
-		kill(child, s);
-	}
-	return status_of(st);
+	return forward_until_exit(&fwd, child);
 }

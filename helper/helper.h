@@ -5,6 +5,7 @@
  */
 #ifndef TK_HELPER_H
 #define TK_HELPER_H
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,8 +47,19 @@ bool valid_hex64(const char *s);
 /* Base 10, whole string, no sign, ERANGE checked, <= max. */
 bool parse_u32(const char *s, uint32_t max, uint32_t *out);
 bool parse_u64(const char *s, uint64_t *out);
+/* One read of a small file (procfs, cgroupfs, a record), NUL-terminated;
+ * -1 when it cannot be opened or read. */
+ssize_t read_small(int dirfd, const char *name, char *buf, size_t size);
 int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
 void write_all_or_die(int fd, const char *buf, size_t len, const char *what);
+/* The parent of a container's process (run, exec, --init's pid 1): every
+ * signal but the stop signals blocked; the signals in FWD forwarded to
+ * CHILD, and every child reaped, until CHILD ends; then its exit status
+ * (status_of). */
+void block_forwarded(sigset_t *fwd);
+int forward_until_exit(const sigset_t *fwd, pid_t child);
+/* Every id, real, effective and saved, the caller's for good; verified. */
+void become_caller(void);
 /* Temporarily switch file credentials to the caller (SECURITY.md 18). */
 void fs_as_caller(void);
 void fs_as_root(void);
@@ -78,11 +90,9 @@ int verb_run(int argc, char **argv);
 void run_remove_if_refused(int argc, char **argv);
 /* Shared with exec.c. */
 int open_record_dir(void);   /* /run/tk/<caller uid>, root-owned */
-unsigned long long proc_starttime(pid_t pid);
+unsigned long long proc_starttime(pid_t pid, bool *zombie);
 int status_of(int wstatus);
 void drop_privileges_for_good(void);
-/* SECURITY.md 26: caps, groups, ids, no_new_privs; verified. */
-void drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups);
 _Noreturn void exec_payload(char **argv, char **env);
 
 #define MAX_ENV 1024
@@ -94,6 +104,8 @@ struct payload {
 	char *env[MAX_ENV + 1];
 	int nenv;
 };
+/* A flag option: true when A is NAME (bad() when it comes twice). */
+bool flag_opt(const char *a, const char *name, bool *seen, void (*bad)(const char *what));
 /* Option A (--seccomp, --user, --workdir or --env) with its value V into
  * P; a bad value is a usage error. False when A is none of these. */
 bool payload_opt(const char *a, const char *v, struct payload *p,

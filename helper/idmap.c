@@ -19,22 +19,27 @@
 
 #include "helper.h"
 
+/* One write: the kernel takes a map in a single write only. */
+static void
+write_proc(int procfd, const char *file, const char *buf, int len)
+{
+	int fd = openat(procfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || write(fd, buf, len) != len)
+		die_errno(TK_EXIT_FAIL, "cannot write %s", file);
+	close(fd);
+}
+
 static void
 write_map(int procfd, const char *file, const struct idrange *r, int n)
 {
 	char buf[128];
-	int len = 0, fd;
+	int len = 0;
 
 	for (int i = 0; i < n; i++)
 		len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", r[i].inside,
 				r[i].outside, r[i].count);
-	fd = openat(procfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open %s", file);
-	/* One write: the kernel takes a map in a single write only. */
-	if (write(fd, buf, len) != len)
-		die_errno(TK_EXIT_FAIL, "cannot write %s", file);
-	close(fd);
+	write_proc(procfd, file, buf, len);
 }
 
 void
@@ -43,12 +48,8 @@ idmap_write(int procfd, const struct idmap *m)
 	/* CVE-2018-7169: without a subordinate gid range the process must
 	 * not be able to drop its supplementary groups (negative group ACLs
 	 * would stop applying), so setgroups is denied first. */
-	if (!m->subgid) {
-		int fd = openat(procfd, "setgroups", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 || write(fd, "deny", 4) != 4)
-			die_errno(TK_EXIT_FAIL, "cannot write setgroups");
-		close(fd);
-	}
+	if (!m->subgid)
+		write_proc(procfd, "setgroups", "deny", 4);
 	write_map(procfd, "gid_map", m->gid, m->ngid);
 	write_map(procfd, "uid_map", m->uid, m->nuid);
 }
@@ -67,17 +68,10 @@ static bool
 owned_by_caller(int procfd)
 {
 	char buf[4096], *p;
-	ssize_t n;
 	unsigned r, e, s, f;
-	int fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (fd < 0)
+	if (read_small(procfd, "status", buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	p = strstr(buf, "\nUid:");
 	if (!p || sscanf(p + 5, "%u %u %u %u", &r, &e, &s, &f) != 4)
 		return false;

@@ -8,10 +8,7 @@
  * stays non-dumpable, so nothing in the container can ptrace it or reach
  * its memory (SECURITY.md 27).
  */
-#include <errno.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -21,8 +18,6 @@ init_fork(void)
 {
 	sigset_t all, none;
 	pid_t child;
-	int st, status = TK_EXIT_FAIL;
-	bool done = false;
 
 	sigfillset(&all);
 	sigemptyset(&none);
@@ -40,22 +35,5 @@ init_fork(void)
 		close(die_notify_fd);
 		die_notify_fd = -1;
 	}
-	for (;;) {
-		siginfo_t si;
-		int s = sigwaitinfo(&all, &si);
-		if (s < 0)
-			continue;
-		if (s != SIGCHLD) {
-			kill(child, s);
-			continue;
-		}
-		for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;)
-			if (w == child) {
-				status = status_of(st);
-				done = true;
-			}
-		if (done)
-			break;
-	}
-	_exit(status);
+	_exit(forward_until_exit(&all, child));
 }

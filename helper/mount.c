@@ -151,51 +151,30 @@ bind_device(int devfd, const char *name, unsigned maj, unsigned min)
 	close(fd);
 }
 
-static void
-mask_file(int dirfd, const char *name, int nullfd)
-{
-	int t = openat_beneath(dirfd, name, O_PATH, RESOLVE_NO_XDEV);
-	int m;
+#define LOCKED (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+enum cover { MASK_FILE, MASK_DIR, READ_ONLY };
 
-	if (t < 0)
-		return;   /* not on this kernel */
-	m = open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (m < 0)
-		die_errno(TK_EXIT_FAIL, "cannot mask %s", name);
-	attach(m, t, name);
-	close(m);
-	close(t);
-}
-
+/* Cover DIRFD's NAME, when this kernel has it: a file with /dev/null
+ * (NULLFD), a directory with an empty read-only tmpfs, or anything with
+ * a read-only bind of itself. */
 static void
-mask_dir(int dirfd, const char *name)
+cover(int dirfd, const char *name, enum cover how, int nullfd)
 {
 	static const char *const opts[] = { "size=0k", "nr_inodes=1", "mode=0555", NULL };
-	int t = openat_beneath(dirfd, name, O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
-	int m;
+	int t = openat_beneath(dirfd, name, O_PATH | (how == MASK_DIR ? O_DIRECTORY : 0),
+			       RESOLVE_NO_XDEV), m;
 
 	if (t < 0)
 		return;
-	m = new_mount("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					  MOUNT_ATTR_NOEXEC);
-	attach(m, t, name);
-	close(m);
-	close(t);
-}
-
-static void
-readonly(int dirfd, const char *name)
-{
-	int t = openat_beneath(dirfd, name, O_PATH, RESOLVE_NO_XDEV);
-	int m;
-
-	if (t < 0)
-		return;
-	m = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (how == MASK_DIR)
+		m = new_mount("tmpfs", opts, LOCKED);
+	else
+		m = open_tree(how == MASK_FILE ? nullfd : t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			      AT_EMPTY_PATH | (how == READ_ONLY ? AT_RECURSIVE : 0));
 	if (m < 0)
-		die_errno(TK_EXIT_FAIL, "cannot make /proc/%s read-only", name);
-	setattr(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-		true, name);
+		die_errno(TK_EXIT_FAIL, "cannot mask %s", name);
+	if (how == READ_ONLY)
+		setattr(m, LOCKED, true, name);
 	attach(m, t, name);
 	close(m);
 	close(t);
@@ -353,11 +332,11 @@ setup_proc(int rootfd)
 	if (nullfd < 0)
 		die_errno(TK_EXIT_FAIL, "cannot open the container's /dev/null");
 	for (int i = 0; masked_files[i]; i++)
-		mask_file(procfd, masked_files[i], nullfd);
+		cover(procfd, masked_files[i], MASK_FILE, nullfd);
 	for (int i = 0; masked_dirs[i]; i++)
-		mask_dir(procfd, masked_dirs[i]);
+		cover(procfd, masked_dirs[i], MASK_DIR, -1);
 	for (int i = 0; ro[i]; i++)
-		readonly(procfd, ro[i]);
+		cover(procfd, ro[i], READ_ONLY, -1);
 	close(nullfd);
 	close(procfd);
 }
@@ -365,7 +344,6 @@ setup_proc(int rootfd)
 static void
 setup_sys(int rootfd, bool net_host, bool userns)
 {
-	const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	int m;
 
 	if (net_host && userns) {
@@ -374,12 +352,12 @@ setup_sys(int rootfd, bool net_host, bool userns)
 		m = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (m < 0)
 			die_errno(TK_EXIT_FAIL, "cannot bind /sys");
-		setattr(m, ro, true, "/sys");
+		setattr(m, LOCKED, true, "/sys");
 	} else {
-		m = new_mount("sysfs", NULL, ro);
+		m = new_mount("sysfs", NULL, LOCKED);
 	}
 	mount_at(rootfd, "sys", m, true);
-	mask_dir(m, "firmware");
+	cover(m, "firmware", MASK_DIR, -1);
 	close(m);
 }
 

@@ -78,30 +78,9 @@ parse_args(int argc, char **argv, struct run_opts *o)
 			i++;
 			break;
 		}
-		if (!strcmp(a, "--rm")) {
-			if (o->rm)
-				usage("duplicate --rm");
-			o->rm = true;
+		if (flag_opt(a, "--rm", &o->rm, usage) || flag_opt(a, "--notify", &o->notify, usage) ||
+		    flag_opt(a, "--tty", &o->tty, usage) || flag_opt(a, "--init", &o->init, usage))
 			continue;
-		}
-		if (!strcmp(a, "--notify")) {
-			if (o->notify)
-				usage("duplicate --notify");
-			o->notify = true;
-			continue;
-		}
-		if (!strcmp(a, "--tty")) {
-			if (o->tty)
-				usage("duplicate --tty");
-			o->tty = true;
-			continue;
-		}
-		if (!strcmp(a, "--init")) {
-			if (o->init)
-				usage("duplicate --init");
-			o->init = true;
-			continue;
-		}
 		if (!v)
 			usage("missing value or container id");
 		if (!strcmp(a, "--userns")) {
@@ -299,23 +278,19 @@ open_record_dir(void)
 }
 
 /* Start time of a process in clock ticks since boot (field 22 of stat);
- * 0 when it is gone. */
+ * 0 when it is gone. With ZOMBIE: whether it has ended, unreaped. */
 unsigned long long
-proc_starttime(pid_t pid)
+proc_starttime(pid_t pid, bool *zombie)
 {
 	char path[32], buf[1024];
-	int fd;
-	ssize_t n;
+	const char *state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
+	state = strrchr(buf, ')');
+	if (zombie)
+		*zombie = !state || state[1] != ' ' || state[2] == 'Z' || state[2] == 'X';
 	return tk_stat_starttime(buf);
 }
 
@@ -323,21 +298,13 @@ static bool
 record_alive(int dirfd, const char *name)
 {
 	char buf[64];
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
 	int pid;
 	unsigned long long t;
 
-	if (fd < 0)
+	if (read_small(dirfd, name, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%d %llu", &pid, &t) != 2 || pid <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	if (sscanf(buf, "%d %llu", &pid, &t) != 2 || pid <= 0)
-		return false;
-	return proc_starttime(pid) == t;
+	return proc_starttime(pid, NULL) == t;
 }
 
 /*
@@ -378,7 +345,7 @@ write_record(int dirfd, const char *id, pid_t pid)
 	char buf[64], tmp[TK_ID_MAX + 8];
 	int fd, n;
 
-	n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, proc_starttime(pid));
+	n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, proc_starttime(pid, NULL));
 	snprintf(tmp, sizeof(tmp), ".%s", id);
 	unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -440,7 +407,7 @@ make_workdir(const char *dir)
  * SECURITY.md 26, in order: bounding set and ambient caps, groups, gid,
  * uid, capabilities, no_new_privs; then verify.
  */
-void
+static void
 drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -531,6 +498,20 @@ exec_payload(char **argv, char **env)
 					 : "executable file not found in $PATH");
 	errno = err;
 	die_errno(TK_EXIT_NOEXEC, "cannot run '%s'", argv[0]);
+}
+
+bool
+flag_opt(const char *a, const char *name, bool *seen, void (*bad)(const char *what))
+{
+	char msg[32];
+
+	if (strcmp(a, name))
+		return false;
+	snprintf(msg, sizeof(msg), "duplicate %s", name);
+	if (*seen)
+		bad(msg);
+	*seen = true;
+	return true;
 }
 
 bool
@@ -664,27 +645,15 @@ status_of(int wstatus)
 	return TK_EXIT_FAIL;
 }
 
+/* The exit status, and the oom mark next to it (the memory limit killed
+ * a process), in the container's directory, as the caller. */
 static void
-write_exit(int ctfd, int status)
+write_ct_file(int ctfd, const char *name, const char *text)
 {
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d\n", status);
-	int fd = openat(ctfd, TK_CT_EXIT, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = openat(ctfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd >= 0) {
-		(void)!write(fd, buf, n);
-		close(fd);
-	}
-}
-
-/* Next to the exit file: the memory limit killed a process. */
-static void
-write_oom(int ctfd)
-{
-	int fd = openat(ctfd, TK_CT_OOM, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-
-	if (fd >= 0) {
-		(void)!write(fd, "oom\n", 4);
+		(void)!write(fd, text, strlen(text));
 		close(fd);
 	}
 }
@@ -728,9 +697,7 @@ remove_unstarted(void)
 {
 	int ctsfd, ctfd = unstarted_ctfd;
 
-	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
-	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
-		return;
+	become_caller();
 	ctsfd = openat(TK_STORE_FD, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ctfd < 0)
 		ctfd = openat(ctsfd, unstarted_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -782,13 +749,7 @@ remove_container(int nsfd, int ctsfd, const char *id, bool userns)
 void
 drop_privileges_for_good(void)
 {
-	uid_t r, e, s;
-
-	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
-	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot drop privileges");
-	if (getresuid(&r, &e, &s) < 0 || r != caller.uid || e != caller.uid || s != caller.uid)
-		die(TK_EXIT_FAIL, "privilege drop did not hold");
+	become_caller();
 	privileged = caller.root;
 	limits_for_caller();
 }
@@ -800,7 +761,7 @@ verb_run(int argc, char **argv)
 	static struct rootfs_spec spec;
 	struct idmap map;
 	struct child_ctx c;
-	int gopipe[2], execpipe[2] = { -1, -1 }, recdir, ctsfd, ctfd, nsfd = -1, st, status;
+	int gopipe[2], execpipe[2] = { -1, -1 }, recdir, ctsfd, ctfd, nsfd = -1, status;
 	char procpath[32], go = 1;
 	int parentfd;
 	sigset_t fwd;
@@ -845,8 +806,8 @@ verb_run(int argc, char **argv)
 	if (check_only)
 		check_allowed("run container %s (%d layers) as %u:%u", o.id, o.nlayers, o.p.uid, o.p.gid);
 	recdir = open_record_dir();
-	/* The lock cgroup_setup() takes again (the same open file: no
-	 * wait), held until the record is written. */
+	/* SECURITY.md 15: the lock under which cgroup_setup() counts the
+	 * running containers, held until our record is written. */
 	if (flock(recdir, LOCK_EX) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot lock " TK_RUNDIR);
 	clean_stale_records(recdir);
@@ -860,11 +821,7 @@ verb_run(int argc, char **argv)
 		die_errno(TK_EXIT_FAIL, "cannot open a pidfd");
 	if (pipe2(gopipe, O_CLOEXEC) < 0 || (o.notify && pipe2(execpipe, O_CLOEXEC) < 0))
 		die_errno(TK_EXIT_FAIL, "cannot create pipe");
-	sigemptyset(&fwd);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
-			sigaddset(&fwd, s);
-	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	block_forwarded(&fwd);
 
 	/* Phase 2. CLONE_NEWUSER with the caller's effective ids: the new
 	 * user namespace is owned by the caller. The saved uid stays 0 so
@@ -927,20 +884,7 @@ verb_run(int argc, char **argv)
 	if (o.notify)
 		notify_caller(execpipe[0]);
 
-	for (;;) {
-		siginfo_t si;
-		int s = sigwaitinfo(&fwd, &si);
-		if (s < 0)
-			continue;
-		if (s == SIGCHLD) {
-			pid_t w = waitpid(pid, &st, WNOHANG);
-			if (w == pid)
-				break;
-			continue;
-		}
-		kill(pid, s);
-	}
-	status = status_of(st);
+	status = forward_until_exit(&fwd, pid);
 	oom = cgroup_oom_killed();
 	if (oom)
 		fprintf(stderr, "tk-helper: container %s: the memory limit was reached: "
@@ -948,11 +892,13 @@ verb_run(int argc, char **argv)
 	if (o.rm) {
 		remove_container(nsfd, ctsfd, o.id, spec.userns);
 	} else {
+		char buf[16];
 		if (oom)
-			write_oom(ctfd);
+			write_ct_file(ctfd, TK_CT_OOM, "oom\n");
 		else
 			unlinkat(ctfd, TK_CT_OOM, 0);
-		write_exit(ctfd, status);
+		snprintf(buf, sizeof(buf), "%d\n", status);
+		write_ct_file(ctfd, TK_CT_EXIT, buf);
 	}
 	cgroup_finish();
 	return status;

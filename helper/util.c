@@ -1,5 +1,6 @@
 /* tk-helper: dying, validating, opening beneath a directory. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <sys/fsuid.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -17,26 +19,11 @@
 int die_notify_fd = -1;
 void (*die_hook)(void);
 
-/* run --notify, in G: a failure is told to the parent through a
- * close-on-exec pipe, whose EOF alone means the payload was executed.
- * And die_hook, once: what a verb undoes when it fails. */
-static void
-notify_failure(void)
+static _Noreturn void
+vdie(int status, int errnum, const char *fmt, va_list ap)
 {
-	char b = TK_NOTIFY_FAILED;
+	char buf[512], b = TK_NOTIFY_FAILED;
 	void (*hook)(void) = die_hook;
-
-	if (die_notify_fd >= 0)
-		(void)!write(die_notify_fd, &b, 1);
-	die_hook = NULL;
-	if (hook)
-		hook();
-}
-
-static void
-vmsg(int errnum, const char *fmt, va_list ap)
-{
-	char buf[512];
 	int n;
 
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -55,6 +42,15 @@ vmsg(int errnum, const char *fmt, va_list ap)
 	else
 		(void)!write(2, "tk-helper: ", 11);
 	(void)!write(2, buf, n);
+	/* run --notify, in G: a failure is told to the parent through a
+	 * close-on-exec pipe, whose EOF alone means the payload was executed.
+	 * And die_hook, once: what a verb undoes when it fails. */
+	if (die_notify_fd >= 0)
+		(void)!write(die_notify_fd, &b, 1);
+	die_hook = NULL;
+	if (hook)
+		hook();
+	_exit(status);
 }
 
 #ifdef TK_FUZZ
@@ -73,12 +69,8 @@ die(int status, const char *fmt, ...)
 	va_list ap;
 
 	FUZZ_RETURN();
-
 	va_start(ap, fmt);
-	vmsg(0, fmt, ap);
-	va_end(ap);
-	notify_failure();
-	_exit(status);
+	vdie(status, 0, fmt, ap);
 }
 
 void
@@ -88,12 +80,8 @@ die_errno(int status, const char *fmt, ...)
 	va_list ap;
 
 	FUZZ_RETURN();
-
 	va_start(ap, fmt);
-	vmsg(e, fmt, ap);
-	va_end(ap);
-	notify_failure();
-	_exit(status);
+	vdie(status, e, fmt, ap);
 }
 
 void
@@ -154,6 +142,21 @@ parse_u32(const char *s, uint32_t max, uint32_t *out)
 	return true;
 }
 
+ssize_t
+read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
 int
 openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
 {
@@ -177,6 +180,48 @@ write_all_or_die(int fd, const char *buf, size_t len, const char *what)
 			die_errno(TK_EXIT_FAIL, "cannot write %s", what);
 		buf += r;
 		len -= r;
+	}
+}
+
+void
+become_caller(void)
+{
+	uid_t r, e, s;
+
+	if (setresgid(caller.gid, caller.gid, caller.gid) < 0 ||
+	    setresuid(caller.uid, caller.uid, caller.uid) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot drop privileges");
+	if (getresuid(&r, &e, &s) < 0 || r != caller.uid || e != caller.uid || s != caller.uid)
+		die(TK_EXIT_FAIL, "privilege drop did not hold");
+}
+
+void
+block_forwarded(sigset_t *fwd)
+{
+	sigemptyset(fwd);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
+			sigaddset(fwd, s);
+	sigprocmask(SIG_BLOCK, fwd, NULL);
+}
+
+int
+forward_until_exit(const sigset_t *fwd, pid_t child)
+{
+	int st;
+
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(fwd, &si);
+		if (s < 0)
+			continue;
+		if (s != SIGCHLD) {
+			kill(child, s);
+			continue;
+		}
+		for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;)
+			if (w == child)
+				return status_of(st);
 	}
 }
 

@@ -99,4 +99,21 @@ test_expect_success 'tk passes the exit status of the tool through' '
 	test_status 2 tk ls --no-such-flag 2>err
 '
 
+# SECURITY.md 2 and 31: the privileged code stays small and links libc only
+# (a SANITIZE=1 test build links the sanitizers' runtime too).
+test_expect_success 'the helper stays under 3000 lines of code' '
+	n=$(sh "$REPO/scripts/helper-lines.sh") &&
+	echo "helper: $n lines" &&
+	test "$n" -gt 1000 &&
+	test "$n" -lt 3000
+'
+
+test_expect_success 'the helper links libc only' '
+	LC_ALL=C ldd "$REPO/helper/tk-helper" >libs &&
+	test_grep "libc\.so" libs &&
+	grep -v -e linux-vdso -e "/ld-linux" -e "libc\.so" libs >others;
+	cat others &&
+	{ test -n "$TK_SANFLAGS" || test_line_count = 0 others; }
+'
+
 test_done
