@@ -21,9 +21,10 @@ STATIC    = -static
 
 # make SANITIZE=1: ASan+UBSan build for tests only (never install it: the
 # sanitizers' runtime reads ASAN_OPTIONS, log_path included, in the setuid
-# helper too). UBSan stops at the first error; lib/sanitize.c compiles in
-# the options every process gets, since the helper and sudo drop the
-# environment.
+# helper too, and writes its reports, as root, into SAN_LOG_DIR, which
+# every test user may write). UBSan stops at the first error;
+# lib/sanitize.c compiles in the options every process gets, since the
+# helper and sudo drop the environment.
 ifeq ($(SANITIZE),1)
 SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS   += $(SANFLAGS)
@@ -31,4 +32,6 @@ LDFLAGS  += $(SANFLAGS)
 HARDEN    = -fPIE
 STATIC    =
 SANOBJ    = lib/sanitize.o
+CPPFLAGS += -DTK_SAN_LOG_DIR='"$(SAN_LOG_DIR)"'
 endif
+SAN_LOG_DIR = $(CURDIR)/tests/asan-logs
