@@ -59,14 +59,13 @@ mtime_at(int dfd, const char *name)
 static json_t *
 state_json(const struct tk_container *c, int dfd)
 {
-	static const char *const names[] = { "created", "running", "exited" };
 	long long started = c->started ? c->started : mtime_at(dfd, TK_CT_STARTED);
 
 	/* oom_killed: the memory limit (or a tk.conf cap) killed a process of
 	 * its last run: the helper read it from the cgroup (memory.events,
 	 * memory.oom_control) and left the oom file next to the exit status. */
 	return json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b}",
-			 "status", names[c->state], "running", c->state == TK_RUNNING,
+			 "status", container_status_name(c), "running", c->state == TK_RUNNING,
 			 "exit_code", c->exit_code >= 0 ? json_integer(c->exit_code) : json_null(),
 			 "pid", c->pid > 0 ? json_integer(c->pid) : json_null(),
 			 "started_at", time_json(c->state == TK_CREATED ? 0 : started),

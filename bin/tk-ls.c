@@ -25,19 +25,13 @@ static const char usage_text[] =
 	"\n"
 	"  -a, --all          all containers, not only running ones\n"
 	"      --running      only running containers (the default)\n"
-	"      --exited       only exited containers\n"
+	"      --exited       only exited containers (oom-killed ones too)\n"
 	"  -q, --quiet        only full IDs, one per line\n"
 	"  -n, --no-heading   no table heading\n"
 	"  -o, --output json  one JSON object per line\n"
 	"      --images       list images instead\n"
 	"      --root DIR     the store (default: $TK_ROOT, ~/.local/share/tk)\n"
 	"      --help         show this help\n";
-
-static const char *
-state_name(enum tk_state s)
-{
-	return s == TK_RUNNING ? "running" : s == TK_EXITED ? "exited" : "created";
-}
 
 static void
 status_text(const struct tk_container *c, char *buf, size_t n)
@@ -106,7 +100,7 @@ list_containers(struct tk_store *st, int filter, bool quiet, bool noheading, boo
 					    "id", c->id, "name", c->name, "image", c->image,
 					    "image_id", c->image_id, "command", cmd,
 					    "argv", json_from_strv(c->argv), "created",
-					    (json_int_t)c->created, "status", state_name(c->state),
+					    (json_int_t)c->created, "status", container_status_name(c),
 					    "exit_code", c->exit_code >= 0 ? json_integer(c->exit_code)
 									   : json_null(),
 					    "oom_killed", c->oom_killed,

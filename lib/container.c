@@ -645,6 +645,16 @@ container_list_free(struct tk_container *cs, size_t n)
 	free(cs);
 }
 
+const char *
+container_status_name(const struct tk_container *c)
+{
+	if (c->state == TK_RUNNING)
+		return "running";
+	if (c->state == TK_EXITED)
+		return c->oom_killed ? "oom-killed" : "exited";
+	return "created";
+}
+
 char *
 container_command(const struct tk_container *c)
 {

@@ -73,6 +73,10 @@ int container_delete(struct tk_store *st, struct tk_container *c, struct tk_err 
 int container_discard(struct tk_store *st, struct tk_container *c, struct tk_err *err);
 void container_free(struct tk_container *c);
 void container_list_free(struct tk_container *cs, size_t n);
+/* The status word of tk-ls and tk-inspect: created, running, exited, or
+ * oom-killed (exited, and the memory limit killed a process of that
+ * run; still TK_EXITED, so tk-ls --exited lists it). */
+const char *container_status_name(const struct tk_container *c);
 /* The command as one string, for tables. */
 char *container_command(const struct tk_container *c);
 
