@@ -9,6 +9,7 @@ LIBOBJ = lib/err.o lib/util.o lib/store.o lib/json.o lib/image.o lib/container.o
 TOOLS  += tk-logs tk-stop tk-inspect tk-exec tk-start tk-doctor
 LIBOBJ += lib/monitor.o lib/logs.o lib/user.o lib/pty.o lib/start.o
 LIBOBJ += lib/cli.o
+LIBOBJ += lib/lscache.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
          helper/util.o helper/seccomp.o helper/cgroup.o helper/exec.o helper/init.o \
          helper/check.o

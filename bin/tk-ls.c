@@ -76,7 +76,7 @@ list_containers(struct tk_store *st, int filter, bool quiet, bool noheading, boo
 	size_t n = 0;
 	struct tk_err err;
 
-	if (container_scan(st, filter == 1 ? TK_ONLY_RUNNING : filter == 2 ? TK_ONLY_EXITED : TK_ALL,
+	if (container_summaries(st, filter == 1 ? TK_ONLY_RUNNING : filter == 2 ? TK_ONLY_EXITED : TK_ALL,
 			   &cs, &n, &err) < 0)
 		tk_die_err(1, &err);
 	if (!quiet && !json && !noheading)

@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "json.h"
+#include "lscache.h"
 #include "protocol.h"
 #include "monitor.h"
 #include "userns.h"
@@ -27,6 +28,9 @@ static char qbuf[96];
 
 struct ct_dirs;
 static void state_in(struct ct_dirs *d, struct tk_container *c);
+static bool state_rest(struct ct_dirs *d, struct tk_container *c, struct stat *exit_st);
+static int state_cached(struct ct_dirs *d, struct ls_cache *lc, struct tk_container *c,
+			struct stat *exit_st, bool *have_exit, bool *hit);
 static pid_t record_pid(int rec, const char *id, long long *started);
 #define RECORD_UNKNOWN (-2)   /* record_pid(): could not look (errno) */
 
@@ -304,9 +308,10 @@ cmp_created(const void *a, const void *b)
 	return x->created < y->created ? 1 : x->created > y->created ? -1 : strcmp(x->id, y->id);
 }
 
-int
-container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out, size_t *nout,
-	       struct tk_err *err)
+/* container_scan(), with tk-ls's cache (lscache.h) when lc is not NULL. */
+static int
+scan(struct tk_store *st, enum tk_filter f, struct ls_cache *lc, struct tk_container **out,
+     size_t *nout, struct tk_err *err)
 {
 	struct tk_container *cs = NULL;
 	struct ct_dirs d;
@@ -334,6 +339,9 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 		struct tk_container c = { 0 };
 		cleanup_free char *buf = NULL;
 		struct tk_err e2;
+		struct stat exit_st;
+		bool have_exit = false, hit = false;
+		int ci = -1;   /* c's entry in the cache, which has its summary */
 
 		if (!tk_valid_hex64(de->d_name) || !ct_is_dir(d.cts, de->d_name, de->d_type))
 			continue;
@@ -348,14 +356,21 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 			c.state = TK_RUNNING;
 			c.exit_code = -1;
 		} else {
-			state_in(&d, &c);
-			if (f == TK_ONLY_EXITED && c.state != TK_EXITED)
+			if (lc)
+				ci = state_cached(&d, lc, &c, &exit_st, &have_exit, &hit);
+			else
+				state_in(&d, &c);
+			if (!d.lack && f == TK_ONLY_EXITED && c.state != TK_EXITED) {
+				if (lc)
+					ls_cache_keep(lc, ci);
+				container_free(&c);
 				continue;
+			}
 		}
 		/* Being created or removed right now: left out. Never so
 		 * for want of descriptors or memory: tk-ls tells the truth
 		 * or fails. */
-		if (!d.lack && !(buf = ct_read_json(d.cts, c.id, &e2)) &&
+		if (!d.lack && ci < 0 && !(buf = ct_read_json(d.cts, c.id, &e2)) &&
 		    tk_errno_is_resource(e2.code))
 			d.lack = e2.code;
 		if (d.lack) {
@@ -367,10 +382,14 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 			ct_dirs_close(&d);
 			return -1;
 		}
-		if (!buf || ct_parse(c.id, buf, &c, NULL) < 0) {
+		if (ci < 0 && (!buf || ct_parse(c.id, buf, &c, NULL) < 0)) {
 			container_free(&c);
 			continue;
 		}
+		if (lc && hit)
+			ls_cache_keep(lc, ci);
+		else if (lc)
+			ls_cache_put(lc, &c, have_exit ? &exit_st : NULL);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			cs = xrealloc(cs, cap * sizeof(*cs));
@@ -384,6 +403,29 @@ container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out,
 	*out = cs;
 	*nout = n;
 	return 0;
+}
+
+int
+container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **out, size_t *nout,
+	       struct tk_err *err)
+{
+	return scan(st, f, NULL, out, nout, err);
+}
+
+int
+container_summaries(struct tk_store *st, enum tk_filter f, struct tk_container **out,
+		    size_t *nout, struct tk_err *err)
+{
+	struct ls_cache *lc;
+	int r;
+
+	/* Running ones only: no container without a record is read. */
+	if (f == TK_ONLY_RUNNING)
+		return scan(st, f, NULL, out, nout, err);
+	lc = ls_cache_open(st);
+	r = scan(st, f, lc, out, nout, err);
+	ls_cache_close(lc, r == 0 ? st : NULL);
+	return r;
 }
 
 int
@@ -559,30 +601,82 @@ record_pid_of(const char *id)
 static void
 state_in(struct ct_dirs *d, struct tk_container *c)
 {
-	char buf[16];
-	struct stat sb;
-	int fd;
-	ssize_t r;
-
 	c->exit_code = -1;
 	c->finished = 0;
 	c->oom_killed = false;
 	c->pid = record_pid(d->rec, c->id, &c->started);
+	state_rest(d, c, NULL);
+}
+
+/* The state for tk-ls, and its summary when the cache has it. A stopped
+ * container whose exit file has the stamp the cache keeps costs two
+ * system calls: its record (always read: running is never cached) and
+ * the stat of its exit file (taken only when the cache has a status to
+ * check it against). Returns the cache entry, -1 for none; *hit
+ * when the state came from it, else *have_exit when state_rest() read an
+ * exit file, with its stat in *exit_st. */
+static int
+state_cached(struct ct_dirs *d, struct ls_cache *lc, struct tk_container *c,
+	     struct stat *exit_st, bool *have_exit, bool *hit)
+{
+	char path[TK_ID_MAX + 32];
+	struct stat sb;
+	int ci;
+
+	*have_exit = *hit = false;
+	c->exit_code = -1;
+	c->finished = 0;
+	c->oom_killed = false;
+	c->pid = record_pid(d->rec, c->id, &c->started);
+	if (c->pid > 0 || c->pid == RECORD_UNKNOWN) {
+		state_rest(d, c, NULL);
+		return ls_cache_get(lc, c->id, NULL, c, hit);
+	}
+	snprintf(path, sizeof(path), "%s/" TK_CT_EXIT, c->id);
+	if (!ls_cache_has_exit(lc, c->id)) {
+		ci = ls_cache_get(lc, c->id, NULL, c, hit);
+	} else if (fstatat(d->cts, path, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		ci = ls_cache_get(lc, c->id, &sb, c, hit);
+		if (*hit) {
+			c->pid = 0;
+			return ci;
+		}
+	} else if (tk_errno_is_resource(errno)) {
+		d->lack = errno;
+		return -1;
+	} else {
+		ci = ls_cache_get(lc, c->id, NULL, c, hit);
+	}
+	*have_exit = state_rest(d, c, exit_st);
+	return ci;
+}
+
+/* state_in() once the record was read. True when an exit file was read,
+ * with its stat, taken before the read, in *exit_st (when not NULL). */
+static bool
+state_rest(struct ct_dirs *d, struct tk_container *c, struct stat *exit_st)
+{
+	char buf[16];
+	struct stat sb;
+	bool have_stat;
+	int fd;
+	ssize_t r;
+
 	if (c->pid > 0) {
 		c->state = TK_RUNNING;
-		return;
+		return false;
 	}
 	if (c->pid == RECORD_UNKNOWN) {
 		d->lack = errno;
 		c->pid = 0;
-		return;
+		return false;
 	}
 	c->state = c->pid < 0 ? TK_EXITED : TK_CREATED;
 	c->pid = 0;
 	fd = ct_open(d->cts, c->id, TK_CT_EXIT);
 	if (fd < 0 && tk_errno_is_resource(errno)) {
 		d->lack = errno;
-		return;
+		return false;
 	}
 	if (fd < 0) {
 		/* No record and no status, but a detached run did start: the
@@ -593,10 +687,13 @@ state_in(struct ct_dirs *d, struct tk_container *c)
 			if (faccessat(d->cts, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 				c->state = TK_EXITED;
 		}
-		return;
+		return false;
 	}
+	/* The stat before the read: a cache keyed by the stat then never
+	 * holds a status older than the file it names (lscache.h). */
+	have_stat = fstat(fd, &sb) == 0;
 	r = read(fd, buf, sizeof(buf) - 1);
-	c->finished = fstat(fd, &sb) == 0 ? (long long)sb.st_mtime : 0;
+	c->finished = have_stat ? (long long)sb.st_mtime : 0;
 	close(fd);
 	c->state = TK_EXITED;
 	{
@@ -608,6 +705,9 @@ state_in(struct ct_dirs *d, struct tk_container *c)
 		buf[r] = 0;
 		c->exit_code = (int)strtol(buf, NULL, 10);
 	}
+	if (exit_st && have_stat)
+		*exit_st = sb;
+	return have_stat && r >= 0;
 }
 
 void

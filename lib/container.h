@@ -54,6 +54,11 @@ int container_list(struct tk_store *st, struct tk_container **cs, size_t *n,
 enum tk_filter { TK_ALL, TK_ONLY_RUNNING, TK_ONLY_EXITED };
 int container_scan(struct tk_store *st, enum tk_filter f, struct tk_container **cs,
 		   size_t *n, struct tk_err *err);
+/* container_scan() for listings (tk-ls): only id, name, image, image_id,
+ * argv, created and the state are filled, from tk-ls's cache where it
+ * still holds (lscache.h), which this updates. */
+int container_summaries(struct tk_store *st, enum tk_filter f, struct tk_container **cs,
+			size_t *n, struct tk_err *err);
 void container_state(struct tk_store *st, struct tk_container *c);
 /* Signal pid 1 of a running container, pinned by pidfd and checked
  * against the record, and wait until it is gone: SIGKILL after

@@ -9,6 +9,7 @@
  *                          whiteouts (0/0 char devices, user.overlay.opaque)
  *   images/<id>.json       image record (id = sha256 hex of the image config)
  *   containers/<id>/       container.json, upper/, work/, rootfs/, exit
+ *   ls-cache               tk-ls's cache (lscache.h)
  */
 #ifndef TK_STORE_H
 #define TK_STORE_H
