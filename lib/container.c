@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -31,7 +32,7 @@ static void state_in(struct ct_dirs *d, struct tk_container *c);
 static bool state_rest(struct ct_dirs *d, struct tk_container *c, struct stat *exit_st);
 static int state_cached(struct ct_dirs *d, struct ls_cache *lc, struct tk_container *c,
 			struct stat *exit_st, bool *have_exit, bool *hit);
-static pid_t record_pid(int rec, const char *id, long long *started);
+static pid_t record_pid(int rec, const char *id, long long *started, bool *present);
 #define RECORD_UNKNOWN (-2)   /* record_pid(): could not look (errno) */
 
 static char **
@@ -335,6 +336,14 @@ scan(struct tk_store *st, enum tk_filter f, struct ls_cache *lc, struct tk_conta
 		ct_dirs_close(&d);
 		return tk_err_errno(err, "cannot read containers");
 	}
+	if (lc) {
+		/* The time first, then the stamp: lscache.c says why. */
+		struct timespec before;
+		struct stat rsb;
+		bool have = clock_gettime(CLOCK_REALTIME, &before) == 0 && d.rec >= 0 &&
+			    fstat(d.rec, &rsb) == 0;
+		ls_cache_records(lc, have ? &rsb : NULL, &before);
+	}
 	while ((de = readdir(dir))) {
 		struct tk_container c = { 0 };
 		cleanup_free char *buf = NULL;
@@ -348,7 +357,7 @@ scan(struct tk_store *st, enum tk_filter f, struct ls_cache *lc, struct tk_conta
 		/* The state first: it decides whether the record is read. */
 		memcpy(c.id, de->d_name, sizeof(c.id));   /* 64 digits and NUL */
 		if (f == TK_ONLY_RUNNING) {
-			c.pid = record_pid(d.rec, c.id, &c.started);
+			c.pid = record_pid(d.rec, c.id, &c.started, NULL);
 			if (c.pid == RECORD_UNKNOWN)
 				d.lack = errno;
 			else if (c.pid <= 0)
@@ -539,9 +548,10 @@ container_resolve(struct tk_store *st, const char *ref, struct tk_container *c,
 
 /* "<pid> <starttime>" from the helper's record; pid > 0 when the process
  * named there is still the one that was recorded, -1 when the record is
- * stale, 0 when there is none. */
+ * stale, 0 when there is none. *present (unless NULL): there is a record
+ * file, whatever it says. */
 static pid_t
-record_pid(int rec, const char *id, long long *started)
+record_pid(int rec, const char *id, long long *started, bool *present)
 {
 	char path[32], buf[64], stat[1024];
 	unsigned long long want;
@@ -551,8 +561,12 @@ record_pid(int rec, const char *id, long long *started)
 	if (rec < 0)
 		return 0;
 	fd = openat(rec, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && present)
+		*present = true;   /* not known to be absent */
 	if (fd < 0)
 		return tk_errno_is_resource(errno) ? RECORD_UNKNOWN : 0;
+	if (present)
+		*present = true;
 	r = read(fd, buf, sizeof(buf) - 1);
 	if (started) {
 		struct stat sb;
@@ -592,7 +606,7 @@ record_pid_of(const char *id)
 
 	snprintf(path, sizeof(path), TK_RUNDIR "/%u", (unsigned)getuid());
 	rec = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return record_pid(rec, id, NULL);
+	return record_pid(rec, id, NULL, NULL);
 }
 
 /* Running: the helper's record names a live process. Otherwise the exit
@@ -604,7 +618,7 @@ state_in(struct ct_dirs *d, struct tk_container *c)
 	c->exit_code = -1;
 	c->finished = 0;
 	c->oom_killed = false;
-	c->pid = record_pid(d->rec, c->id, &c->started);
+	c->pid = record_pid(d->rec, c->id, &c->started, NULL);
 	state_rest(d, c, NULL);
 }
 
@@ -627,7 +641,14 @@ state_cached(struct ct_dirs *d, struct ls_cache *lc, struct tk_container *c,
 	c->exit_code = -1;
 	c->finished = 0;
 	c->oom_killed = false;
-	c->pid = record_pid(d->rec, c->id, &c->started);
+	if (ls_cache_no_record(lc, c->id)) {
+		c->pid = 0;
+	} else {
+		bool present = false;
+		c->pid = record_pid(d->rec, c->id, &c->started, &present);
+		if (present)
+			ls_cache_record_seen(lc, c->id);
+	}
 	if (c->pid > 0 || c->pid == RECORD_UNKNOWN) {
 		state_rest(d, c, NULL);
 		return ls_cache_get(lc, c->id, NULL, c, hit);

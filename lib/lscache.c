@@ -1,7 +1,10 @@
 /*
- * tk-ls's cache (lscache.h). The file: a magic line, then entries, each
- * its own length first, all numbers in the host's byte order (the cache
- * never leaves the machine; another layout is just a bad magic):
+ * tk-ls's cache (lscache.h). The file: a magic line; the record
+ * directory's stamp (u64 valid, u64 ino, i64 mtime s/ns, ctime s/ns) and
+ * the IDs that had a record then (u32 count, 64 bytes each, sorted); then
+ * entries, each its own length first. All numbers in the host's byte
+ * order (the cache never leaves the machine; another layout is just a bad
+ * magic). An entry:
  *
  *   u32 length (of the whole entry), char id[64], u8 flags (EXIT, OOM),
  *   i32 exit_code, i64 created, u64 ino, i64 size, mtime s/ns, ctime s/ns,
@@ -25,7 +28,7 @@
 #include "banned.h"
 
 #define LS_CACHE "ls-cache"
-#define LS_MAGIC "tk ls-cache 1\n"
+#define LS_MAGIC "tk ls-cache 2\n"
 #define LS_MAX_FILE (64u << 20)
 #define LS_MAX_ARGC 65536u
 #define F_EXIT 1u
@@ -46,9 +49,22 @@ struct ls_item {
 	size_t off, len;
 };
 
+/* The record directory /run/tk/UID, as a scan found it. */
+struct recstamp {
+	uint64_t valid, ino;
+	int64_t ms, mns, cs, cns;
+};
+
 struct ls_cache {
 	char *buf;
 	size_t len;
+	struct recstamp rec;         /* as the file has it */
+	const char *recids;          /* in buf: nrec sorted IDs that had a record */
+	uint32_t nrec;
+	bool rec_same;               /* the directory still has that stamp */
+	struct recstamp next_rec;    /* for the next file */
+	char *next_ids;              /* IDs seen with a record in this scan */
+	size_t nnext, nextcap;
 	struct ls_entry *old;        /* sorted by id */
 	size_t nold, kept;
 	bool dirty;
@@ -117,7 +133,17 @@ ls_cache_open(struct tk_store *st)
 
 	if (!(lc->buf = read_cache(st, &lc->len)))
 		return lc;
-	for (off = strlen(LS_MAGIC); off < lc->len;) {
+	off = strlen(LS_MAGIC);
+	if (lc->len - off < sizeof(lc->rec) + 4)
+		goto bad;
+	memcpy(&lc->rec, lc->buf + off, sizeof(lc->rec));
+	memcpy(&lc->nrec, lc->buf + off + sizeof(lc->rec), 4);
+	off += sizeof(lc->rec) + 4;
+	if (lc->nrec > (lc->len - off) / 64)
+		goto bad;
+	lc->recids = lc->buf + off;
+	off += (size_t)lc->nrec * 64;
+	for (; off < lc->len;) {
 		uint32_t n;
 
 		if (lc->len - off < FIXED)
@@ -142,7 +168,76 @@ bad:
 	lc->old = NULL;
 	lc->buf = NULL;
 	lc->nold = 0;
+	lc->nrec = 0;
+	lc->recids = NULL;
+	memset(&lc->rec, 0, sizeof(lc->rec));
 	return lc;
+}
+
+static void
+recstamp_of(const struct stat *sb, struct recstamp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->valid = 1;
+	r->ino = sb->st_ino;
+	r->ms = sb->st_mtim.tv_sec;
+	r->mns = sb->st_mtim.tv_nsec;
+	r->cs = sb->st_ctim.tv_sec;
+	r->cns = sb->st_ctim.tv_nsec;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 64);
+}
+
+/*
+ * Adding a record to the directory (the helper writes ".ID" and renames
+ * it to "ID") changes its mtime and ctime. So while the directory has the
+ * stamp it had at the last scan, an ID that had no record then has none
+ * now, and its record need not be opened. The clock that stamps the
+ * directory is coarse (a tick): a record added in the same tick as the
+ * stamp seen could leave it as it was. So a stamp is kept only when it is
+ * older than the scan by a second: anything added after the scan began
+ * is stamped at least at its beginning less a tick, never the same.
+ */
+void
+ls_cache_records(struct ls_cache *lc, const struct stat *dir, const struct timespec *before)
+{
+	struct recstamp now;
+	int64_t newest;
+
+	memset(&lc->next_rec, 0, sizeof(lc->next_rec));
+	lc->rec_same = false;
+	if (!dir)
+		return;
+	recstamp_of(dir, &now);
+	lc->rec_same = lc->rec.valid == 1 && !memcmp(&lc->rec, &now, sizeof(now));
+	newest = now.ms > now.cs ? now.ms : now.cs;
+	if (newest < (int64_t)before->tv_sec - 1)
+		lc->next_rec = now;
+}
+
+bool
+ls_cache_no_record(struct ls_cache *lc, const char *id)
+{
+	struct ls_entry key = { .id = id };
+
+	/* Only for a container the last scan looked at. */
+	return lc->rec_same &&
+	       bsearch(&key, lc->old, lc->nold, sizeof(*lc->old), cmp_entry) &&
+	       !(lc->nrec && bsearch(id, lc->recids, lc->nrec, 64, cmp_id));
+}
+
+void
+ls_cache_record_seen(struct ls_cache *lc, const char *id)
+{
+	if (lc->nnext == lc->nextcap) {
+		lc->nextcap = lc->nextcap ? lc->nextcap * 2 : 16;
+		lc->next_ids = xrealloc(lc->next_ids, lc->nextcap * 64);
+	}
+	memcpy(lc->next_ids + lc->nnext++ * 64, id, 64);
 }
 
 /* A cursor over one entry. */
@@ -352,13 +447,21 @@ write_cache(struct ls_cache *lc, struct tk_store *st)
 	char tmp[64];
 	cleanup_close int fd = -1;
 	cleanup_free unsigned char *all = NULL;
-	size_t off = 0, n = strlen(LS_MAGIC);
+	size_t off = 0, n = strlen(LS_MAGIC) + sizeof(lc->next_rec) + 4 + lc->nnext * 64;
+	uint32_t nrec = (uint32_t)lc->nnext;
 
 	for (size_t i = 0; i < lc->nitems; i++)
 		n += lc->items[i].old >= 0 ? lc->old[lc->items[i].old].len : lc->items[i].len;
 	all = xmalloc(n);
 	memcpy(all, LS_MAGIC, strlen(LS_MAGIC));
 	off = strlen(LS_MAGIC);
+	memcpy(all + off, &lc->next_rec, sizeof(lc->next_rec));
+	off += sizeof(lc->next_rec);
+	memcpy(all + off, &nrec, 4);
+	off += 4;
+	if (lc->nnext)
+		memcpy(all + off, lc->next_ids, lc->nnext * 64);
+	off += lc->nnext * 64;
 	for (size_t i = 0; i < lc->nitems; i++) {
 		const struct ls_item *it = &lc->items[i];
 		const void *p = it->old >= 0 ? (const void *)lc->old[it->old].raw : lc->out + it->off;
@@ -386,8 +489,15 @@ write_cache(struct ls_cache *lc, struct tk_store *st)
 void
 ls_cache_close(struct ls_cache *lc, struct tk_store *st)
 {
-	if (st && (lc->dirty || lc->kept != lc->nold))
+	bool same_recs = false;
+
+	if (lc->nnext > 1)
+		qsort(lc->next_ids, lc->nnext, 64, cmp_id);
+	same_recs = !memcmp(&lc->rec, &lc->next_rec, sizeof(lc->rec)) && lc->nrec == lc->nnext &&
+		    (!lc->nnext || !memcmp(lc->recids, lc->next_ids, lc->nnext * 64));
+	if (st && (lc->dirty || lc->kept != lc->nold || !same_recs))
 		write_cache(lc, st);
+	free(lc->next_ids);
 	free(lc->items);
 	free(lc->out);
 	free(lc->old);

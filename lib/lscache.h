@@ -1,7 +1,8 @@
 /*
  * tk-ls's cache: what it read of each container the last time, so that a
- * listing of a thousand stopped containers costs two system calls each
- * (its record, the stat of its exit file) and no JSON parse.
+ * listing of a thousand stopped containers costs one system call each
+ * (the stat of its exit file), or two (and its record) when records
+ * were added since, and no JSON parse.
  *
  * What is kept, and why it cannot go stale:
  * - the summary tk-ls prints of container.json (name, image, image_id,
@@ -12,9 +13,12 @@
  *   were read: they are used only while the exit file still has that
  *   stamp, so a new run's status is always read again. (The helper
  *   writes the oom mark before the exit file.)
- * Never kept: whether a container runs. That comes from the helper's
- * root-owned record and /proc every time, so a killed monitor or a
- * reboot shows the truth.
+ * - which containers had a record in /run/tk/UID (live or stale), with
+ *   the directory's stamp: while it has that stamp no record was added,
+ *   so the record of any other container need not be opened.
+ * Never kept: whether a container runs. A record that is there is read,
+ * with /proc, every time, so a killed monitor or a reboot shows the
+ * truth.
  *
  * The file is <store>/ls-cache, the caller's own, rewritten (through
  * tmp/ and a rename) only when something changed; one that is missing,
@@ -25,6 +29,7 @@
 #define TK_LSCACHE_H
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "container.h"
 #include "store.h"
@@ -33,6 +38,16 @@ struct ls_cache;
 
 /* Never NULL. */
 struct ls_cache *ls_cache_open(struct tk_store *st);
+/* The record directory (its stat, NULL when there is none, taken after
+ * the time before): whether it is as the last scan found it, and the
+ * stamp for the next file. Called before any record is opened. */
+void ls_cache_records(struct ls_cache *lc, const struct stat *dir,
+		      const struct timespec *before);
+/* id has no record, surely: the directory is as it was when the last
+ * scan found none for it. Its record need not be opened. */
+bool ls_cache_no_record(struct ls_cache *lc, const char *id);
+/* This scan found a record of id (live or stale). */
+void ls_cache_record_seen(struct ls_cache *lc, const char *id);
 /* Whether the entry of id has an exit status (and so wants a stat of the
  * exit file to be checked against). */
 bool ls_cache_has_exit(struct ls_cache *lc, const char *id);

@@ -83,7 +83,8 @@ test_expect_success '--exited lists the oom-killed with the exited; --running ne
 	test_cmp expect running &&
 	as_alice tk-ls --exited -o json >json &&
 	test_line_count = 3 json &&
-	jq -e "select(.name == \"oom\") | .status == \"oom-killed\"" json
+	jq -c "select(.name == \"oom\")" json >line &&
+	jq -e ".status == \"oom-killed\"" line
 '
 
 test_expect_success 'the status is the last run'"'"'s: tk-start -a that ends well is exited' '
