@@ -142,6 +142,10 @@ ls_cache_open(struct tk_store *st)
 	if (lc->nrec > (lc->len - off) / 64)
 		goto bad;
 	lc->recids = lc->buf + off;
+	/* Sorted, or bsearch could miss an ID that had a record. */
+	for (uint32_t i = 1; i < lc->nrec; i++)
+		if (memcmp(lc->recids + (size_t)(i - 1) * 64, lc->recids + (size_t)i * 64, 64) >= 0)
+			goto bad;
 	off += (size_t)lc->nrec * 64;
 	for (; off < lc->len;) {
 		uint32_t n;
