@@ -358,6 +358,8 @@ ls_cache_get(struct ls_cache *lc, const char *id, const struct stat *exit_st,
 static void
 out_add(struct ls_cache *lc, const void *p, size_t n)
 {
+	if (!n)   /* a missing string: p is NULL */
+		return;
 	if (lc->outcap - lc->outlen < n) {
 		while (lc->outcap - lc->outlen < n)
 			lc->outcap = lc->outcap ? lc->outcap * 2 : 64 << 10;
