@@ -164,7 +164,8 @@ ls_cache_open(struct tk_store *st)
 							 (const unsigned char *)lc->buf + off, n };
 		off += n;
 	}
-	qsort(lc->old, lc->nold, sizeof(*lc->old), cmp_entry);
+	if (lc->nold > 1)   /* qsort and bsearch take no NULL, even for 0 entries */
+		qsort(lc->old, lc->nold, sizeof(*lc->old), cmp_entry);
 	return lc;
 bad:
 	free(lc->old);
@@ -229,7 +230,7 @@ ls_cache_no_record(struct ls_cache *lc, const char *id)
 	struct ls_entry key = { .id = id };
 
 	/* Only for a container the last scan looked at. */
-	return lc->rec_same &&
+	return lc->rec_same && lc->nold &&
 	       bsearch(&key, lc->old, lc->nold, sizeof(*lc->old), cmp_entry) &&
 	       !(lc->nrec && bsearch(id, lc->recids, lc->nrec, 64, cmp_id));
 }
