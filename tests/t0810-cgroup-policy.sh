@@ -7,11 +7,6 @@ test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-
 test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
 test_have_prereq CC || test_skip_all "needs a C compiler (builds a helper reading a test tk.conf)"
 
-if test "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs; then
-	CGV2=1
-else
-	CGV2=
-fi
 . "$TEST_DIRECTORY/lib/cgroup.sh"
 
 as_alice() { tk_as alice "$@"; }

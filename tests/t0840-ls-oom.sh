@@ -7,12 +7,6 @@ test_have_prereq BUSYBOX || test_skip_all "needs a static /bin/busybox (busybox-
 test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
 test_have_prereq JQ || test_skip_all "needs jq"
 
-# The layout, as the helper sees it: v2 when /sys/fs/cgroup is cgroup2.
-if test "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs; then
-	CGV2=1
-else
-	CGV2=
-fi
 . "$TEST_DIRECTORY/lib/cgroup.sh"
 
 as_alice() { tk_as alice "$@"; }

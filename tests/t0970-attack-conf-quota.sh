@@ -7,7 +7,6 @@ test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs
 test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
 test_have_prereq BUSYBOX,JQ,CC || test_skip_all "needs busybox-static, jq and a C compiler"
 
-if test "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs; then CGV2=1; else CGV2=; fi
 . "$TEST_DIRECTORY/lib/cgroup.sh"
 
 QUOTA=5

@@ -1,6 +1,13 @@
 # Helpers for the cgroup tests (t08xx), sourced after test-lib.sh with
-# CGV2 set (1 on pure cgroup v2) and as_alice defined. Layout-aware: on v1
-# a controller names its hierarchy; on v2 every name means the one tree.
+# as_alice defined. Layout-aware: on v1 a controller names its hierarchy;
+# on v2 every name means the one tree. CGV2 (1 on pure cgroup v2) is the
+# layout as the helper sees it, unless the script set it (t0820: 1 for
+# the hybrid machine's cgroup2 hierarchy).
+
+if test -z "${CGV2+set}"; then
+	CGV2=
+	test "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs && CGV2=1
+fi
 
 if test -n "$CGV2"; then
 	CG_CTRLS=unified
