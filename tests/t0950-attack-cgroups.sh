@@ -6,14 +6,6 @@ test_description='attack table rows 22-24: limits cannot be abused, named, escap
 test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs the helper)"
 test_have_prereq USERNS || test_skip_all "unprivileged user namespaces are disabled"
 test_have_prereq BUSYBOX,JQ || test_skip_all "needs busybox-static and jq"
-if test "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs; then
-	# Below our own cgroup v2 gives containers no controllers (t0820).
-	test "$(sed -n 's/^0:://p' /proc/self/cgroup)" = / ||
-		test_skip_all "cgroup v2 below a cgroup of ours: no limits here (t0820 covers v2)"
-	CGV2=1
-else
-	CGV2=
-fi
 . "$TEST_DIRECTORY/lib/cgroup.sh"
 
 # The payload of row 24: every way a container might reach a cgroup
@@ -42,6 +34,7 @@ chmod 644 escape.sh
 
 test_expect_success 'setup: helpers, member alice, an image' '
 	attack_setup &&
+	attack_cg_abs_base t0950 &&
 	tk_add_user alice &&
 	forget_uid_cgroups "$(tk_user_uid alice)" &&
 	tk_build_busybox_tar "$TRASH/bb.tar.gz" && chmod 644 "$TRASH/bb.tar.gz" &&

@@ -48,6 +48,20 @@ attack_setup() {
 	attack_mode setuid
 }
 
+# attack_cg_abs_base NAME (lib/cgroup.sh sourced, after attack_setup):
+# cg_abs_base for both helpers: on cgroup v2 below a cgroup of ours (the
+# VM, make check-vm), the setuid and the sudo helper are the one built
+# with a tk.conf whose cgroup-parent is $CG_ABS_BASE, so containers get
+# controllers; the oracle then watches that base too.
+attack_cg_abs_base() {
+	attack_mode setuid &&
+	cg_abs_base "$1" || return 1
+	test -n "$CG_ABS_BASE" || return 0
+	cp "$SETUID_HELPER" "$SUDO_HELPER.new" &&
+	chown root:root "$SUDO_HELPER.new" && chmod 0755 "$SUDO_HELPER.new" &&
+	mv "$SUDO_HELPER.new" "$SUDO_HELPER"
+}
+
 # The modes a row runs in: setuid, and sudo when sudo is installed.
 attack_modes() {
 	if test -n "$ATTACK_SUDOERS"; then echo "setuid sudo"; else echo setuid; fi
@@ -117,12 +131,18 @@ _oracle_state() {
 		grep -v -E "/tk/[0-9]+/" | sort >"$_o.cgroups"
 	find $_cgdirs -mindepth 1 \
 		-type d 2>/dev/null | grep -E "/tk/(x$_uids)/." | sort >>"$_o.cgroups"
+	# The test's own base beside its cgroup (attack_cg_abs_base): the
+	# <uid> parents stay, nothing below them.
+	if test -n "$CG_ABS_BASE"; then
+		find "/sys/fs/cgroup$CG_ABS_BASE" -mindepth 2 -type d 2>/dev/null |
+			sort >>"$_o.cgroups"
+	fi
 	# Other test users come and go (their own inodes): link counts only.
 	stat -c '%n %h' /etc/shadow /etc/passwd /etc/sudoers >"$_o.etc" 2>/dev/null
 }
 
 # _our_processes USER: pids of USER in our own memory cgroup (v2: our
-# cgroup) or below.
+# cgroup) or below, or below $CG_ABS_BASE (attack_cg_abs_base).
 # (A uid is reused when test users come and go; another checkout's
 # leftovers under a reused uid sit in that checkout's cgroup.)
 _our_processes() {
@@ -131,7 +151,7 @@ _our_processes() {
 	grep -q '^[0-9]*:memory:' /proc/self/cgroup || _key=
 	_cg=$(awk -F: -v k="$_key" '$2 == k { print $3; exit }' /proc/self/cgroup)
 	for _p in $(pgrep -u "$(tk_user "$1")"); do
-		if awk -F: -v cg="$_cg" -v k="$_key" '$2 == k && (cg == "/" || $3 == cg || index($3, cg "/") == 1) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
+		if awk -F: -v cg="$_cg" -v k="$_key" -v ab="$CG_ABS_BASE" '$2 == k && (cg == "/" || $3 == cg || index($3, cg "/") == 1 || (ab != "" && index($3, ab "/") == 1)) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
 			echo "$_p"
 		fi
 	done

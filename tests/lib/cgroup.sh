@@ -97,12 +97,18 @@ conf() {
 	chmod 644 "$TRASH/etc/tk/tk.conf"
 }
 
-# cg_setup_helper NAME: tk_setup_helper. On cgroup v2 our own cgroup holds
-# processes (this shell), so it cannot hand controllers to cgroups below
-# it, unless it is the root: there, a helper built with a tk.conf whose
-# cgroup-parent is /.../tk-NAME beside our cgroup (CG_ABS_BASE).
+# cg_setup_helper NAME: tk_setup_helper, then cg_abs_base NAME.
 cg_setup_helper() {
-	tk_setup_helper || return 1
+	tk_setup_helper && cg_abs_base "$1"
+}
+
+# cg_abs_base NAME: on cgroup v2 our own cgroup holds processes (this
+# shell), so it cannot hand controllers to cgroups below it, unless it is
+# the root: there, $TK_HELPER is built again with a tk.conf whose
+# cgroup-parent is /.../tk-NAME beside our cgroup (CG_ABS_BASE; the
+# controllers are enabled in our parent, as in vm/stage2 or a systemd
+# user slice). Elsewhere it does nothing.
+cg_abs_base() {
 	test -n "$CGV2" || return 0
 	_own=$(sed -n 's/^0:://p' /proc/self/cgroup)
 	test "$_own" = / && return 0
