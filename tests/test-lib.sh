@@ -610,11 +610,14 @@ tk_add_user() {
 	fi
 	_home=/tmp/tk-test-home.$_name
 	rm -rf --one-file-system "$_home"
+	# SUB_*_COUNT=0: useradd gives no subordinate ids itself; we decide.
+	# (Removing its line again raced with other checkouts' tests
+	# rewriting /etc/subuid, which could put the line back.)
 	useradd -m -d "$_home" -s /bin/sh -c 'tk test user' \
+		-K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 \
 		${_in_tk:+-G tk} "$_name" || return 1
 	_test_users="$_test_users $_name"
 	chmod 755 "$_home"
-	# useradd may have given subordinate ids itself: we decide.
 	_subid_remove "$_name"
 	if test -n "$_subid"; then
 		_start=$(_subid_free_start)
