@@ -74,7 +74,8 @@ bin/tk-monitor: bin/tk-monitor.c build-flags $(SANOBJ)
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
 # The generated seccomp-bpf.h is left out of the glob (it would appear only
 # after the first build and rebuild everything); seccomp.o names it below.
-helper/%.o: helper/%.c $(filter-out helper/seccomp-bpf.h,$(wildcard helper/*.h)) build-flags
+helper/%.o: helper/%.c $(filter-out helper/seccomp-bpf.h,$(wildcard helper/*.h)) \
+		lib/sanitize.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
 
 # The seccomp filter is compiled at build time with libseccomp, by a tool

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "sanitize.h"
 
 #define PIDFD 3
 
@@ -189,6 +190,7 @@ static bool child_setgroups;
 static int
 child_start(void *o)
 {
+	tk_san_stack_enter(child_stack, sizeof(child_stack));
 	child_main(o, child_setgroups);
 }
 
@@ -233,6 +235,7 @@ verb_exec(int argc, char **argv)
 		CLONE_NEWCGROUP;
 	if (userns)
 		flags |= CLONE_NEWUSER;
+	tk_san_report_to_stderr();
 	if (setns(PIDFD, (int)flags) < 0) {
 		if (errno == ESRCH)
 			not_running(o.id);
@@ -246,6 +249,7 @@ verb_exec(int argc, char **argv)
 		      CLONE_VM | CLONE_VFORK | SIGCHLD, &o);
 	if (child < 0)
 		die_errno(TK_EXIT_FAIL, "cannot start a process in container %s", o.id);
+	tk_san_stack_leave();
 	close(PIDFD);
 	if (o.tty)
 		close(TK_NOTIFY_FD);

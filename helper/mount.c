@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "sanitize.h"
 
 /* Read the kernel's own message for a failed fs_context, if any. */
 static _Noreturn void
@@ -463,6 +464,7 @@ rootfs_setup(const struct rootfs_spec *spec)
 
 	/* pivot_root(".", ".") then detach the old root: the host's tree is
 	 * gone from this namespace. */
+	tk_san_report_to_stderr();
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		die_errno(TK_EXIT_FAIL, "cannot pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)

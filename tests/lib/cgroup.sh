@@ -71,9 +71,12 @@ build_conf_helper() {
 # the sources that name TK_SYSCONFDIR are compiled again; the others'
 # objects of the build are linked as they are (under qemu's TCG, make
 # check-vm, compiling them all takes a minute and a half). Should the
-# objects not link with these flags, all are compiled.
+# objects not link with these flags, all are compiled. A SANITIZE=1
+# build's helper links lib/sanitize.o too (its options and hooks).
 _conf_helper_cc() {
 	_src=$(cd "$REPO" && grep -l TK_SYSCONFDIR helper/*.c) || return 1
+	_san=
+	test -z "$TK_SANFLAGS" || _san=$REPO/lib/sanitize.o
 	_objs=
 	for _c in "$REPO"/helper/*.c; do
 		case " $(echo $_src) " in *" helper/${_c##*/} "*) continue ;; esac
@@ -84,11 +87,11 @@ _conf_helper_cc() {
 	if test -n "$_objs" && (cd "$REPO" && for _c in $_src; do
 		_o=$TRASH/conf-helper/$(basename "$_c" .c).o
 		cc $_flags -UTK_SYSCONFDIR -DTK_SYSCONFDIR="\"$TRASH/etc\"" -c -o "$_o" "$_c" || exit 1
-	done) && cc $_flags -o "$1" "$TRASH"/conf-helper/*.o $_objs 2>/dev/null; then
+	done) && cc $_flags -o "$1" "$TRASH"/conf-helper/*.o $_objs $_san 2>/dev/null; then
 		return 0
 	fi
 	(cd "$REPO" && cc $_flags -UTK_SYSCONFDIR -DTK_SYSCONFDIR="\"$TRASH/etc\"" \
-		-o "$1" helper/*.c)
+		-o "$1" helper/*.c $_san)
 }
 
 # conf LINE...: write the test tk.conf, root's, mode 644.
