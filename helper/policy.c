@@ -59,12 +59,15 @@ policy_identify_caller(void)
 static void
 check_member(void)
 {
-	struct group *gr = getgrnam(group_name);
+	struct group *gr;
 	gid_t *groups;
 	int n;
 
+	/* Root needs no membership: no group database lookup (NSS) on its
+	 * start-up path. */
 	if (caller.root)
 		return;
+	gr = getgrnam(group_name);
 	if (!gr)
 		die_denied("group '%s' does not exist", group_name);
 	/* On the heap: NGROUPS_MAX ids are 256 KiB, and a stack array that
