@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -73,6 +76,61 @@ static const char usage_text[] =
 	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static volatile sig_atomic_t sudo_pid;
+
+/* Signals a process sent us go on to sudo, which relays them to the
+ * helper; the terminal's reach sudo and the payload themselves. */
+static void
+forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sudo_pid > 0 && si->si_code <= 0)
+		kill(sudo_pid, sig);
+}
+
+/* Foreground --rm in sudo mode: run sudo as a child and wait. The helper
+ * removes the container when it runs (at the payload's exit, or at once
+ * when it refuses); a container still here afterwards means sudo never
+ * ran the helper: remove it, and say so with status 125. */
+static int
+run_via_sudo(struct tk_store *st, struct tk_container *c, const char **hargv)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	char path[sizeof("containers/") + sizeof(c->id)];
+	struct stat sb;
+	pid_t pid;
+	int status;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	pid = fork();
+	if (pid < 0) {
+		tk_warn("cannot fork: %s", strerror(errno));
+		container_delete(st, c, NULL);
+		return 125;
+	}
+	if (pid == 0) {
+		execvp(hargv[0], (char *const *)hargv);
+		tk_warn("cannot run %s: %s", hargv[0], strerror(errno));
+		_exit(127);
+	}
+	sudo_pid = pid;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			tk_die(125, "cannot wait for sudo: %s", strerror(errno));
+	snprintf(path, sizeof(path), "containers/%s", c->id);
+	if (fstatat(st->fd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		container_discard(st, c, NULL);
+		tk_warn("the container did not start: sudo or %s refused (see above); "
+			"tk-doctor checks sudoers.d/tk and group tk", helper_path());
+		return 125;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
 
 int
 main(int argc, char **argv)
@@ -296,6 +354,10 @@ main(int argc, char **argv)
 			tk_die(125, "write error: %s", strerror(errno));
 		return r;
 	}
+	/* In sudo mode, --rm waits for sudo: when sudo refuses to run the
+	 * helper, nobody else would remove the container. */
+	if (rm && strcmp(hargv[0], "sudo") == 0)
+		return run_via_sudo(&st, &c, hargv);
 	execvp(hargv[0], (char *const *)hargv);
 	tk_warn("cannot run %s: %s", hargv[0], strerror(errno));
 	container_delete(&st, &c, NULL);

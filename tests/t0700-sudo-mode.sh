@@ -51,6 +51,41 @@ test_expect_success 'tk-run -d through sudo: the notify socket passes sudo -C' '
 	tk_as sue sh -c "tk-ls -aq | tk-rm -" >/dev/null
 '
 
+test_expect_success 'sudo refusing the helper: tk-run --rm says so, exits 125, leaves no container' '
+	mv "$sudoers" "$TRASH/sudoers.off" &&
+	{ test_status 125 tk_as sue tk-run --rm bb /bin/true 2>err; st=$?; } ;
+	mv "$TRASH/sudoers.off" "$sudoers" &&
+	test $st = 0 &&
+	test_grep "did not start: sudo" err &&
+	tk_as sue tk-ls -aq >ids &&
+	test_line_count = 0 ids &&
+	test_status 3 tk_as sue tk-run --rm bb /bin/sh -c "exit 3" &&
+	tk_as sue tk-ls -aq >ids &&
+	test_line_count = 0 ids
+'
+
+# tk-run --rm in sudo mode waits for sudo: a signal sent to it must still
+# reach the payload.
+cat >"$TRASH/sigrun.sh" <<\EOF
+echo $$ >"$HOME/tkrun.pid"
+exec tk-run --rm bb /bin/sh -c 'trap "exit 7" TERM; echo up; while :; do sleep 1; done'
+EOF
+chmod 644 "$TRASH/sigrun.sh"
+
+test_expect_success 'a signal to tk-run --rm reaches the payload through sudo' '
+	home=$(getent passwd "$(tk_user sue)" | cut -d: -f6) &&
+	rm -f "$home/tkrun.pid" &&
+	{ tk_as sue sh "$TRASH/sigrun.sh" >out & } &&
+	bg=$! &&
+	for i in $(seq 200); do test -s out && break; sleep 0.1; done &&
+	test_grep -x up out &&
+	kill -TERM "$(cat "$home/tkrun.pid")" &&
+	{ wait $bg; st=$?; } &&
+	test $st = 7 &&
+	tk_as sue tk-ls -aq >ids &&
+	test_line_count = 0 ids
+'
+
 test_expect_success 'a non-member cannot use the sudo rule' '
 	test_must_fail tk_as nemo tk-pull -q --name bb "tar:$TRASH/bb.tar.gz" >out 2>err &&
 	test_grep "tk-helper could not map" err &&
