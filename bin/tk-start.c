@@ -55,7 +55,8 @@ start_one(void *ctx, const char *ref)
 		free(hargv);
 		return 0;
 	}
-	if (start_helper_argv(&c, &so, hargv, &err) < 0) {
+	if (container_clear_status(st, &c, &err) < 0 ||
+	    start_helper_argv(&c, &so, hargv, &err) < 0) {
 		tk_warn("cannot start '%s': %s", ref, err.msg);
 		container_free(&c);
 		free(hargv);

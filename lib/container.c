@@ -98,6 +98,27 @@ containers_dir(struct tk_store *st, struct tk_err *err)
 static bool name_taken(struct tk_store *st, const char *name);
 
 int
+container_clear_status(struct tk_store *st, const struct tk_container *c, struct tk_err *err)
+{
+	static const char *const files[] = { TK_CT_EXIT, TK_CT_OOM };
+	char path[TK_ID_MAX + 32];
+	int cts = containers_dir(st, err);
+
+	if (cts < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->id, files[i]);
+		if (unlinkat(cts, path, 0) < 0 && errno != ENOENT) {
+			tk_err_errno(err, "cannot remove %s of container %.12s", files[i], c->id);
+			close(cts);
+			return -1;
+		}
+	}
+	close(cts);
+	return 0;
+}
+
+int
 container_create(struct tk_store *st, struct tk_container *c, struct tk_err *err)
 {
 	cleanup_close int lock = -1, ctsfd = -1, dfd = -1;

@@ -73,6 +73,10 @@ int container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err
 int container_wait_finished(struct tk_store *st, const struct tk_container *c);
 /* Remove a container that is not running. */
 int container_delete(struct tk_store *st, struct tk_container *c, struct tk_err *err);
+/* Forget the last run's exit status and OOM mark, before a new run:
+ * should nothing record this one (monitor and helper both SIGKILLed),
+ * the container shows exited with an unknown status, not the old one. */
+int container_clear_status(struct tk_store *st, const struct tk_container *c, struct tk_err *err);
 /* Remove a container whose start failed: as the caller when all of it is
  * the caller's own (it never ran), else as container_delete does. */
 int container_discard(struct tk_store *st, struct tk_container *c, struct tk_err *err);

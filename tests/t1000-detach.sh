@@ -170,6 +170,27 @@ test_expect_success JQ 'a SIGKILLed helper: nothing left running, the status rec
 	test "$(tk-inspect -c "$id" | jq -r .state.exit_code)" = 137
 '
 
+test_expect_success JQ 'tk-start, then monitor and helper SIGKILLed: not the last run'"'"'s status' '
+	m=$(marker restart) &&
+	test_atexit "kill_marker $m" &&
+	id=$(tk-run -d "$IMG" sh -c "test -e /ran && { sleep 1000; : $m; }; touch /ran; exit 3") &&
+	test_wait_until 20 "test \"\$(state_of $id)\" = exited" &&
+	test "$(tk-inspect -c "$id" | jq -r .state.exit_code)" = 3 &&
+	tk-ls -a >/dev/null &&
+	tk-start "$id" >/dev/null &&
+	test "$(state_of "$id")" = running &&
+	mp=$(monitor_pid_of "$id") &&
+	hp=$(pgrep -P "$mp") &&
+	kill -9 "$mp" &&
+	test_wait_until 20 "test \"\$(tk-inspect -c $id | jq -r .state.monitored)\" = false" &&
+	kill -9 "$hp" &&
+	test_wait_until 20 "! pgrep -f -- $m" &&
+	test_wait_until 20 "test \"\$(state_of $id)\" = exited" &&
+	tk-inspect -c "$id" >doc &&
+	jq -e ".state.exit_code == null and .state.oom_killed == false" doc &&
+	tk-ls -a -o json | jq -s -e "map(select(.id == \"$id\")) | length == 1 and .[0].exit_code == null"
+'
+
 test_expect_success JQ 'a SIGKILLed foreground tk-run: nothing left running, tk-ls says exited' '
 	m=$(marker killrun) &&
 	test_atexit "kill_marker $m" &&
