@@ -80,12 +80,13 @@ static const char usage_text[] =
 static volatile sig_atomic_t sudo_pid;
 
 /* Signals a process sent us go on to sudo, which relays them to the
- * helper; the terminal's reach sudo and the payload themselves. */
+ * helper; the terminal's reach sudo and the payload themselves. SIGCONT
+ * always goes on: sudo stops itself when the helper stops. */
 static void
 forward_signal(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
-	if (sudo_pid > 0 && si->si_code <= 0)
+	if (sudo_pid > 0 && (si->si_code <= 0 || sig == SIGCONT))
 		kill(sudo_pid, sig);
 }
 
@@ -96,7 +97,7 @@ forward_signal(int sig, siginfo_t *si, void *uc)
 static int
 run_via_sudo(struct tk_store *st, struct tk_container *c, const char **hargv)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT };
 	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
 	char path[sizeof("containers/") + sizeof(c->id)];
 	struct stat sb;
@@ -117,9 +118,19 @@ run_via_sudo(struct tk_store *st, struct tk_container *c, const char **hargv)
 		_exit(127);
 	}
 	sudo_pid = pid;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	/* Job control as sudo does it: when sudo stops (it does when the
+	 * helper is stopped), stop too; when continued, continue sudo. */
+	for (;;) {
+		if (waitpid(pid, &status, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
 			tk_die(125, "cannot wait for sudo: %s", strerror(errno));
+		}
+		if (!WIFSTOPPED(status))
+			break;
+		raise(WSTOPSIG(status) == SIGSTOP ? SIGSTOP : SIGTSTP);
+		kill(pid, SIGCONT);
+	}
 	snprintf(path, sizeof(path), "containers/%s", c->id);
 	if (fstatat(st->fd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
 		container_discard(st, c, NULL);
