@@ -113,20 +113,30 @@ busy_usec() {
 	stop_bg "$_nm"
 }
 
-# The quota is a ceiling: on a machine too busy to give a whole CPU (the
-# unlimited reference run gets less than 90%), only the ceiling is checked.
-test_expect_success 'cpu quota: a busy loop gets 50% of a CPU (within 15%)' '
+# The quota is a ceiling, checked on every attempt. The lower bound needs a
+# machine that can give the loop a whole CPU: an attempt whose unlimited
+# reference run (just before) got less than 90% of one says nothing about
+# it, and one that the host's load starved after its reference was taken is
+# tried again, at most three times in all.
+cpu_quota_attempt() {
 	busy_usec ref 2 --cgroups enabled &&
 	busy_usec cpu 4 --cpu-quota 50 &&
 	ref=$(cat ref.usec) &&
 	usec=$(cat cpu.usec) &&
 	echo "unlimited: $ref us in 2 s; --cpu-quota 50: $usec us in 4 s" &&
-	test "$usec" -le 2300000 &&
-	if test "$ref" -ge 1800000; then
-		test "$usec" -ge 1700000
-	else
+	test "$usec" -le 2300000 || return 2
+	if test "$ref" -lt 1800000; then
 		echo "machine too busy for the lower bound"
+	elif test "$usec" -lt 1700000; then
+		return 1
 	fi
+}
+test_expect_success 'cpu quota: a busy loop gets 50% of a CPU (within 15%)' '
+	for try in 1 2 3; do
+		cpu_quota_attempt && break
+		rc=$? && test "$rc" = 1 && test "$try" != 3 || return 1
+		echo "below the lower bound: trying again"
+	done
 '
 
 test_expect_success 'cpu: --cpus 1.5 and --cpu-weight are written as asked, --cpuset-cpus holds' '
