@@ -20,8 +20,9 @@ ls_ms() { # STORE ARG...
 	jq '.results[0].median * 1000 * 100 | round / 100' "$work/ls.json"
 }
 # per-process memory of the new processes named NAME: count, median RSS and
-# PSS in KiB (PSS shares each page among the processes that map it).
-mem_of() { # NAME PIDFILE
+# PSS in KiB (PSS shares each page among the processes that map it); WHAT
+# names them in the table (default: "of these containers").
+mem_of() { # NAME PIDFILE [WHAT]
 	: >"$work/mem"
 	while IFS= read -r p; do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$1" ] || continue
@@ -33,9 +34,9 @@ mem_of() { # NAME PIDFILE
 	[ "$n" -gt 0 ] || return 0
 	rmed=$(sort -n "$work/mem" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $1 }')
 	pmed=$(sort -k2n "$work/mem" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $2 }')
-	metric "$1 processes (of these containers)" "$n" ""
-	metric "$1 RSS, median" "$rmed" KiB
-	metric "$1 PSS, median" "$pmed" KiB
+	metric "$1 processes (${3:-of these containers})" "$n" ""
+	metric "$1 RSS, median${3:+ ($3)}" "$rmed" KiB
+	metric "$1 PSS, median${3:+ ($3)}" "$pmed" KiB
 }
 
 if [ "$have_tk" = 1 ]; then
@@ -90,6 +91,23 @@ if [ "$have_tk" = 1 ]; then
 		t1=$(now_ms)
 		: >"$work/density.ids"
 		metric "tk-rm -f of $k running containers, one after another" "$((t1 - t0))" ms
+		# One alone: what a single detached container keeps, with no
+		# other monitor to share its pages with.
+		if one=$("$tk/bin/tk-run" --root "$dstore" -d bench /bin/sleep 1000000 \
+			</dev/null 2>"$work/err"); then
+			echo "$one" >"$work/density.ids"
+			sleep 1
+			: >"$work/pids.one"
+			for p in /proc/[0-9]*; do
+				tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF "$(printf %.12s "$one")" &&
+					echo "${p#/proc/}" >>"$work/pids.one"
+			done
+			mem_of tk-monitor "$work/pids.one" "one detached container alone"
+			"$tk/bin/tk-rm" --root "$dstore" -f "$one" >/dev/null 2>&1
+			: >"$work/density.ids"
+		else
+			note "tk-run -d of one container failed: $(head -c 300 "$work/err")"
+		fi
 	else
 		note "tk-run has no -d/--detach yet: the detached containers are left out (start, monitor memory, tk-ls of running ones)"
 	fi
