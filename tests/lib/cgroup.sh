@@ -60,7 +60,7 @@ cg_base() {
 build_conf_helper() {
 	mkdir -p "$TRASH/etc/tk" &&
 	chmod 755 "$TRASH/etc" "$TRASH/etc/tk" &&
-	_flags=$(make -s -C "$REPO" helper-flags) &&
+	_flags=$(make -s --no-print-directory -C "$REPO" helper-flags) &&
 	_conf_helper_cc "$TK_HELPER.new" &&
 	chown root:tk "$TK_HELPER.new" &&
 	chmod 4750 "$TK_HELPER.new" &&
