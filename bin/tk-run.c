@@ -109,7 +109,7 @@ run_via_sudo(struct tk_store *st, struct tk_container *c, const char **hargv)
 	pid = fork();
 	if (pid < 0) {
 		tk_warn("cannot fork: %s", strerror(errno));
-		container_delete(st, c, NULL);
+		container_discard(st, c, NULL);
 		return 125;
 	}
 	if (pid == 0) {
