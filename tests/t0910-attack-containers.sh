@@ -236,11 +236,14 @@ test_expect_success 'row 25: subordinate ranges of uid 0, count 0, overflowing, 
 	zed=$(tk_user zed) &&
 	zed_uid=$(tk_user_uid zed) &&
 	alice_range=$(grep "^$(tk_user alice):" /etc/subuid | cut -d: -f2) &&
+	{
+	flock 9 &&
 	for f in /etc/subuid /etc/subgid; do
 		printf "%s\n" "$zed:0:65536" "$zed:100000:0" "$zed:4294967295:10" \
 			"$zed:4294967000:1000" "$zed:-5:10" "$zed:abc:10" "$zed: 200000:10" \
 			"$zed:200000:4294967295" >>$f || return 1
-	done &&
+	done
+	} 9>>"$_SUBID_LOCK" &&
 	for mode in $(attack_modes); do
 		attack_mode $mode &&
 		if test $mode = sudo; then h="$(command -v sudo) -n -C 4 $TK_HELPER"; else h=$TK_HELPER; fi &&

@@ -555,7 +555,13 @@ tk_setup_helper() {
 
 # ---------------------------------------------------------------- users
 
+# Every change to /etc/subuid and /etc/subgid holds this lock: other
+# checkouts' suites on the machine change them too.
+_SUBID_LOCK=/run/tk-test-subid.lock
+
 _subid_remove() {
+	{
+	flock 9
 	for _f in /etc/subuid /etc/subgid; do
 		test -f "$_f" || continue
 		if grep -q "^$1:" "$_f"; then
@@ -564,21 +570,30 @@ _subid_remove() {
 			rm -f "$_f.tk-test"
 		fi
 	done
+	} 9>>"$_SUBID_LOCK"
 }
 
 # A free 65536-id range above every range in /etc/subuid and /etc/subgid.
 _subid_free_start() {
 	cat /etc/subuid /etc/subgid 2>/dev/null |
 	awk -F: 'BEGIN { m = 300000 }
-		NF == 3 && $2 + $3 > m { m = $2 + $3 }
+		# Not the hostile lines of t0910 (row 25) meanwhile.
+		NF == 3 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ &&
+		    $2 + $3 <= 4000000000 && $2 + $3 > m { m = $2 + $3 }
 		END { printf "%d\n", int((m + 65535) / 65536) * 65536 }'
 }
 
-# tk_user NAME: the login of test user NAME.
-# TK_TEST_USER_PREFIX lets two checkouts run their suites side by side
-# without sharing test users (login names stay under 32 bytes).
+# tk_user NAME: the login of test user NAME, $TK_TEST_USER_PREFIX<NAME>.
+# The prefix defaults to one of the checkout's own (t and a hash of its
+# path), so two checkouts' suites running at once, CI's clean clone beside
+# a developer's tree, never share test users, their homes or their
+# /run/tk directories (login names stay under 32 bytes).
+if test -z "$TK_TEST_USER_PREFIX"; then
+	TK_TEST_USER_PREFIX=t$(printf %s "$REPO" | cksum | awk '{ printf "%05x", $1 % 1048576 }')
+fi
+export TK_TEST_USER_PREFIX
 tk_user() {
-	echo "${TK_TEST_USER_PREFIX:-tkt}$1"
+	echo "$TK_TEST_USER_PREFIX$1"
 }
 tk_user_home() {
 	getent passwd "$(tk_user "$1")" | cut -d: -f6
@@ -587,8 +602,8 @@ tk_user_uid() {
 	id -u "$(tk_user "$1")"
 }
 
-# tk_add_user NAME [--no-tk] [--no-subid]: a test user (login tkt<NAME>,
-# or $TK_TEST_USER_PREFIX<NAME>),
+# tk_add_user NAME [--no-tk] [--no-subid]: a test user (login
+# $TK_TEST_USER_PREFIX<NAME>),
 # home under /tmp, in group tk unless --no-tk, with a 65536-id range in
 # /etc/subuid and /etc/subgid unless --no-subid. Removed at exit.
 tk_add_user() {
@@ -620,9 +635,12 @@ tk_add_user() {
 	chmod 755 "$_home"
 	_subid_remove "$_name"
 	if test -n "$_subid"; then
-		_start=$(_subid_free_start)
+		{
+		flock 9 &&
+		_start=$(_subid_free_start) &&
 		echo "$_name:$_start:65536" >>/etc/subuid &&
-		echo "$_name:$_start:65536" >>/etc/subgid || return 1
+		echo "$_name:$_start:65536" >>/etc/subgid
+		} 9>>"$_SUBID_LOCK" || return 1
 	fi
 	return 0
 }

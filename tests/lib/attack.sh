@@ -30,7 +30,7 @@ attack_setup() {
 	chown root:root "$_d/tk-helper" && chmod 0755 "$_d/tk-helper" || return 1
 	SUDO_HELPER=$_d/tk-helper
 	if command -v sudo >/dev/null && command -v visudo >/dev/null; then
-		ATTACK_SUDOERS=/etc/sudoers.d/tk-test-${TK_TEST_USER_PREFIX:-tkt}-$$
+		ATTACK_SUDOERS=/etc/sudoers.d/tk-test-$TK_TEST_USER_PREFIX-$$
 		sed "s|@LIBEXECDIR@|$_d|g" "$REPO/sudoers.d/tk.in" >"$TRASH/sudoers.tmp" &&
 		visudo -cf "$TRASH/sudoers.tmp" >/dev/null &&
 		install -m 0440 "$TRASH/sudoers.tmp" "$ATTACK_SUDOERS" || return 1
@@ -103,7 +103,7 @@ _oracle_state() {
 	# are not ours to judge (none of the attacks aims there).
 	cut -d' ' -f3- /proc/self/mountinfo |
 	awk -v repo="$REPO/" -v trash="$TRASH/" -v canary="$CANARY/" \
-	    -v homes="/tmp/tk-test-home.${TK_TEST_USER_PREFIX:-tkt}" '
+	    -v homes="/tmp/tk-test-home.$TK_TEST_USER_PREFIX" '
 		function under(p, d) { return substr(p "/", 1, length(d)) == d }
 		($3 ~ "^/work/" && !under($3, repo)) || $3 ~ "^/var/tmp/" ||
 		($3 ~ "^/run/" && !under($3, "/run/tk/")) ||
