@@ -994,8 +994,9 @@ layer_worker_start(struct layer_job *job, int dirfd, int partfd, int follow_fd,
 int
 layer_worker_give(int give_fd, const struct layer_work *w, struct tk_err *err)
 {
-	/* One small write to a fresh pipe: it fits, and it is atomic. */
-	if (write(give_fd, w, sizeof(*w)) != (ssize_t)sizeof(*w))
+	/* One small write to a fresh pipe: it fits, and it is atomic. A
+	 * worker that died makes it fail, not kill us. */
+	if (write_nosigpipe(give_fd, w, sizeof(*w)) != (ssize_t)sizeof(*w))
 		return tk_err_errno(err, "cannot hand the layer to the unpacker");
 	return 0;
 }

@@ -70,8 +70,9 @@ now(void)
 static void
 notify(struct job *j)
 {
-	if (j->note >= 0 && write(j->note, "+", 1) < 0) {
-		/* EAGAIN: the pipe is full, so the unpacker will wake anyway. */
+	if (j->note >= 0 && write_nosigpipe(j->note, "+", 1) < 0) {
+		/* EAGAIN: the pipe is full, so the unpacker will wake anyway.
+		 * EPIPE: the unpacker is gone; its end is handled by pidfd. */
 	}
 }
 

@@ -52,6 +52,9 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len,
  * with it). */
 int write_file_sync_at(int dirfd, const char *name, const void *data, size_t len,
 		       mode_t mode, bool sync, struct tk_err *err);
+/* write(2) to a pipe whose reader may be gone (a child that exited):
+ * EPIPE then, never a SIGPIPE that kills the caller. */
+ssize_t write_nosigpipe(int fd, const void *buf, size_t n);
 /* Remove name beneath dirfd recursively, never following symlinks or
  * crossing mounts. ENOENT is success. */
 int rm_tree_at(int dirfd, const char *name, struct tk_err *err);
