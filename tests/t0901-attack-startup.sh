@@ -174,7 +174,11 @@ test_expect_success BUSYBOX,JQ "[$mode] row 5: umask $um: the helper writes noth
 	tk_as mallory tk-run --name um bb /bin/true || return 1
 	tk_as mallory sh -c "umask '$um'; exec \"\$@\"" sh \
 		sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory um) -- /bin/sh -c \"sleep 1000\"" &
-	test_wait_until 20 "pgrep -u $(tk_user mallory) -x sleep" &&
+	# The payload: pid 1 of the container, from its record (not a
+	# process of the name: a uid of a removed test user may be reused).
+	rec=/run/tk/$mallory_uid/$(ct_id mallory um) &&
+	test_wait_until 20 "test \"\$(ps -o comm= -p \$(cut -d\" \" -f1 $rec 2>/dev/null || echo 0))\" = sleep" &&
+	payload=$(cut -d" " -f1 $rec) &&
 	# The tools may refuse a umask that leaves them no access; if so,
 	# they say so in one line.
 	{ tk_as mallory sh -c "umask '$um'; tk-run --rm bb /bin/true" 2>err || clear_error err; } &&
@@ -185,7 +189,7 @@ test_expect_success BUSYBOX,JQ "[$mode] row 5: umask $um: the helper writes noth
 	test_line_count = 0 gw &&
 	test "$(stat -c %a:%u /run/tk/$mallory_uid)" = 711:0 &&
 	test "$(stat -c %a:%u /run/tk/$mallory_uid/$(ct_id mallory um))" = 644:0 &&
-	kill -9 $(pgrep -u "$(tk_user mallory)" -x sleep) &&
+	{ kill -9 $payload || { ps -o pid,uid,stat,etimes,args -u $mallory_uid; false; }; } &&
 	wait &&
 	test "$(stat -c %a "$mallory_home/tk/containers/$(ct_id mallory um)/exit")" = 644 &&
 	tk_as mallory tk-rm um &&

@@ -127,12 +127,40 @@ test_description() {
 
 # ---------------------------------------------------------------- cleanup
 
+# _our_pids LOGIN: pids of LOGIN in our own memory cgroup (v2: our
+# cgroup) or below, or below $CG_ABS_BASE (attack_cg_abs_base).
+# (A uid is reused when test users come and go; another checkout's
+# leftovers under a reused uid sit in that checkout's cgroup.)
+_our_pids() {
+	# The memory hierarchy's line, or on pure cgroup v2 the only one ("0::").
+	_key=memory
+	grep -q '^[0-9]*:memory:' /proc/self/cgroup || _key=
+	_cg=$(awk -F: -v k="$_key" '$2 == k { print $3; exit }' /proc/self/cgroup)
+	for _p in $(pgrep -u "$1"); do
+		if awk -F: -v cg="$_cg" -v k="$_key" -v ab="$CG_ABS_BASE" '$2 == k && (cg == "/" || $3 == cg || index($3, cg "/") == 1 || (ab != "" && index($3, ab "/") == 1)) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
+			echo "$_p"
+		fi
+	done
+}
+
 _test_cleanup_all() {
 	# Commands registered with test_atexit, last first.
 	if test -n "$_test_cleanups"; then
 		eval "$_test_cleanups" >/dev/null 2>&1
 	fi
 	for u in $_test_users; do
+		# What the script left running as the user (a container, its
+		# monitor) goes first, by pid: the next user given this uid
+		# must inherit no process.
+		_left=$(_our_pids "$u")
+		if test -n "$_left"; then
+			kill -9 $_left 2>/dev/null
+			_n=50
+			while test -n "$(_our_pids "$u")" && test $_n -gt 0; do
+				sleep 0.1
+				_n=$((_n - 1))
+			done
+		fi
 		# The helper keeps a deleted user's records (tk-helper(8)).
 		_uid=$(id -u "$u" 2>/dev/null) && rm -rf "/run/tk/$_uid"
 		userdel -r -f "$u" >/dev/null 2>&1

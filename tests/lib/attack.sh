@@ -144,20 +144,10 @@ _oracle_state() {
 	stat -c '%n %h' /etc/shadow /etc/passwd /etc/sudoers >"$_o.etc" 2>/dev/null
 }
 
-# _our_processes USER: pids of USER in our own memory cgroup (v2: our
-# cgroup) or below, or below $CG_ABS_BASE (attack_cg_abs_base).
-# (A uid is reused when test users come and go; another checkout's
-# leftovers under a reused uid sit in that checkout's cgroup.)
+# _our_processes USER: pids of test user USER in our own cgroup or below
+# (test-lib.sh's _our_pids).
 _our_processes() {
-	# The memory hierarchy's line, or on pure cgroup v2 the only one ("0::").
-	_key=memory
-	grep -q '^[0-9]*:memory:' /proc/self/cgroup || _key=
-	_cg=$(awk -F: -v k="$_key" '$2 == k { print $3; exit }' /proc/self/cgroup)
-	for _p in $(pgrep -u "$(tk_user "$1")"); do
-		if awk -F: -v cg="$_cg" -v k="$_key" -v ab="$CG_ABS_BASE" '$2 == k && (cg == "/" || $3 == cg || index($3, cg "/") == 1 || (ab != "" && index($3, ab "/") == 1)) { f = 1 } END { exit !f }' "/proc/$_p/cgroup" 2>/dev/null; then
-			echo "$_p"
-		fi
-	done
+	_our_pids "$(tk_user "$1")"
 }
 
 # oracle_before [USER...]: snapshot; USERs are the test users whose
