@@ -88,13 +88,13 @@ test_expect_success "[$mode] row 10: member B cannot reach a running container o
 	attack_mode '$mode' &&
 	oracle_before alice bob &&
 	{ tk_as alice tk-run --rm --name busy bb /bin/sleep 1000 & } &&
-	test_wait_until 20 "pgrep -u $(tk_user alice) -x sleep" &&
-	for p in $(pgrep -u "$(tk_user alice)"); do
+	test_wait_until 20 "test -n \"\$(our_named alice sleep)\"" &&
+	for p in $(_our_processes alice); do
 		test_must_fail tk_as bob sh -c "exec 3</proc/$p/fd/3" 2>/dev/null &&
 		test_must_fail tk_as bob sh -c "ls /proc/$p/root/" >/dev/null 2>&1 &&
 		test_must_fail tk_as bob kill -0 $p 2>/dev/null || return 1
 	done &&
-	kill -9 $(pgrep -u "$(tk_user alice)" -x sleep) && wait &&
+	kill -9 $(our_named alice sleep) && wait &&
 	oracle_after
 '
 

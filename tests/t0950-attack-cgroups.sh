@@ -108,8 +108,8 @@ test_expect_success "[$mode] row 24: the owner cannot join, make or raise a cont
 	attack_mode '$mode' &&
 	oracle_before alice &&
 	{ tk_as alice tk-run --rm --name locked -m 64M --pids-max 20 bb /bin/sleep 1000 & } &&
-	test_wait_until 20 "pgrep -u $(tk_user alice) -x sleep" &&
-	cpid=$(pgrep -u "$(tk_user alice)" -x sleep) &&
+	test_wait_until 20 "test -n \"\$(our_named alice sleep)\"" &&
+	cpid=$(our_named alice sleep) &&
 	for c in $CG_CTRLS; do
 		d=$(ct_cgroup_dir "$cpid" $c) &&
 		test -n "$d" &&

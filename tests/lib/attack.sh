@@ -150,6 +150,15 @@ _our_processes() {
 	_our_pids "$(tk_user "$1")"
 }
 
+# our_named USER COMM: the pids of _our_processes USER named COMM (a
+# stray process of a reused uid elsewhere is not ours).
+our_named() {
+	for _p in $(_our_processes "$1"); do
+		test "$(cat /proc/$_p/comm 2>/dev/null)" = "$2" && echo "$_p"
+	done
+	return 0
+}
+
 # oracle_before [USER...]: snapshot; USERs are the test users whose
 # processes must all be gone by oracle_after.
 oracle_before() {
