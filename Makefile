@@ -142,9 +142,12 @@ helper-flags:
 
 # The tests as root in a qemu VM with pure cgroup v2 (vm/README.md);
 # T="tests/t0200-run-root.sh ..." runs chosen scripts. Builds here first:
-# the guest sees this tree.
+# the guest sees this tree. check-vm-v1: the same on pure cgroup v1.
 check-vm: all
-	vm/run -- sh tests/run.sh $(T)
+	vm/run $(VM_ARGS) -- sh tests/run.sh $(T)
+
+check-vm-v1: all
+	$(MAKE) --no-print-directory check-vm VM_ARGS=--cgroup-v1
 
 bench: all
 	sh bench/run.sh
@@ -226,6 +229,6 @@ clean:
 		tools/mkseccomp helper/seccomp-bpf.h \
 		bin/tk-monitor build-flags
 
-.PHONY: FORCE all install setuid uninstall quickstart check check-vm bench clean helper-flags fuzz \
+.PHONY: FORCE all install setuid uninstall quickstart check check-vm check-vm-v1 bench clean helper-flags fuzz \
 	check-asan check-slow check-valgrind
 .SECONDARY:

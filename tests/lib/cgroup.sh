@@ -12,7 +12,17 @@ fi
 if test -n "$CGV2"; then
 	CG_CTRLS=unified
 else
-	CG_CTRLS="memory cpu cpuacct pids blkio"
+	# One controller per hierarchy: cpu and cpuacct are one on a
+	# systemd machine (cpu,cpuacct), two on this CI machine.
+	CG_CTRLS=
+	_cg_seen=
+	for _c in memory cpu cpuacct pids blkio; do
+		_h=$(awk -F: -v c="$_c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++)
+			if (a[i] == c) { print $1; exit } }' /proc/self/cgroup)
+		case " $_cg_seen " in *" $_h "*) test -n "$_h" && continue ;; esac
+		_cg_seen="$_cg_seen $_h"
+		CG_CTRLS="${CG_CTRLS:+$CG_CTRLS }$_c"
+	done
 fi
 
 # _cg_line FILE CTRL: "dir-under-/sys/fs/cgroup path" from a /proc/*/cgroup.
