@@ -144,10 +144,10 @@ helper-flags:
 # T="tests/t0200-run-root.sh ..." runs chosen scripts. Builds here first:
 # the guest sees this tree. check-vm-v1: the same on pure cgroup v1.
 check-vm: all
-	vm/run $(VM_ARGS) -- sh tests/run.sh $(T)
+	vm/run -- sh tests/run.sh $(T)
 
 check-vm-v1: all
-	$(MAKE) --no-print-directory check-vm VM_ARGS=--cgroup-v1
+	vm/run --cgroup-v1 -- sh tests/run.sh $(T)
 
 bench: all
 	sh bench/run.sh
