@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <nss.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,11 @@ check_member(void)
 	 * start-up path. */
 	if (caller.root)
 		return;
+	/* The helper is static: names come from /etc/passwd and /etc/group,
+	 * never from an NSS module loaded into a setuid process. */
+	if (__nss_configure_lookup("passwd", "files") || __nss_configure_lookup("group", "files") ||
+	    __nss_configure_lookup("initgroups", "files"))
+		die(TK_EXIT_FAIL, "cannot restrict name lookups to the local files");
 	gr = getgrnam(group_name);
 	if (!gr)
 		die_denied("group '%s' does not exist", group_name);

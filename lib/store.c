@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <nss.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,9 @@ default_root(void)
 	if (x && x[0] == '/')
 		return xasprintf("%s/tk", x);
 	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
+		/* /etc/passwd only: the static tools cannot load NSS modules
+		 * (libnss_systemd crashes a static glibc program). */
+		struct passwd *pw = __nss_configure_lookup("passwd", "files") ? NULL : getpwuid(getuid());
 		home = pw ? pw->pw_dir : NULL;
 	}
 	if (!home)

@@ -32,6 +32,15 @@ test_expect_success 'check idmap of her own namespace: allowed, the maps shown, 
 	oracle_after
 '
 
+test_expect_success 'a member missing from /etc/passwd: local files only, no NSS module, no crash' '
+	# The helper is static: a static glibc that loads libnss_systemd
+	# (named in nsswitch.conf on Debian) for an unknown uid dies of SIGSEGV.
+	u=54321 && while getent passwd $u >/dev/null; do u=$((u + 1)); done &&
+	test_status 2 setpriv --reuid=$u --regid=$u --groups="$(getent group tk | cut -d: -f3)" \
+		"$TK_HELPER" check idmap 1 2>err &&
+	test_grep "^tk-helper: check: refused: usage: tk-helper idmap PID" err
+'
+
 test_expect_success 'check idmap of a root process: refused, with the reason, status 125' '
 	test_status 125 tk_as mallory "$TK_HELPER" check idmap $$ >out 2>err &&
 	test_line_count = 0 out &&

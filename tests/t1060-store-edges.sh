@@ -78,6 +78,15 @@ test_expect_success 'ulimit -n too low: tk-run says so, not "no such image"' '
 	test_grep "open files" err
 '
 
+test_expect_success 'no HOME and a uid missing from /etc/passwd: a clear error, no crash' '
+	# tk-run is static: getpwuid must not load an NSS module (libnss_systemd
+	# crashed it, status 139).
+	u=54321 && while getent passwd $u >/dev/null; do u=$((u + 1)); done &&
+	test_status 125 setpriv --reuid=$u --regid=$u --groups="$(getent group tk | cut -d: -f3)" \
+		env -u HOME -u XDG_DATA_HOME -u TK_ROOT tk-run --rm busybox true 2>err &&
+	test_grep "cannot find a home directory for the store: set TK_ROOT" err
+'
+
 test_expect_success 'umask 0777: pull and run work, with the store'\''s usual modes' '
 	tk_as bob sh -c "umask 0777 && tk-pull -q --name bb tar:$TRASH/bb.tar.gz" >out 2>err &&
 	is_hex64 "$(cat out)" &&
