@@ -83,7 +83,8 @@ test_expect_success 'no HOME and a uid missing from /etc/passwd: a clear error, 
 	# crashed it, status 139).
 	u=54321 && while getent passwd $u >/dev/null; do u=$((u + 1)); done &&
 	test_status 125 setpriv --reuid=$u --regid=$u --groups="$(getent group tk | cut -d: -f3)" \
-		env -u HOME -u XDG_DATA_HOME -u TK_ROOT tk-run --rm busybox true 2>err &&
+		env -u HOME -u XDG_DATA_HOME -u TK_ROOT "${TK_TEST_BIN:-$REPO/bin}/tk-run" --rm busybox true \
+		2>err &&
 	test_grep "cannot find a home directory for the store: set TK_ROOT" err
 '
 
