@@ -13,7 +13,8 @@ HARDEN    = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protectio
             -fPIE
 # The helper is static-pie: no dynamic loader, no shared library, no NSS
 # module in a setuid process (policy.c reads names from the local files),
-# and 1-2 ms less per start here than dynamic (bench/README.md).
+# and 1.1 ms less per start here than dynamic (README, "Where the start
+# time goes").
 HLDFLAGS  = -static-pie -Wl,-z,relro,-z,now
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ihelper \
             -DTK_HELPER_PATH='"$(LIBEXECDIR)/tk-helper"' \

@@ -56,7 +56,7 @@ policy_identify_caller(void)
 }
 
 /* The caller must be in the tk group: by the kernel's view of its groups
- * in setuid mode, by the group database in sudo mode (sudo gave us root's). */
+ * in setuid mode, by /etc/group in sudo mode (sudo gave us root's). */
 static void
 check_member(void)
 {
@@ -64,8 +64,7 @@ check_member(void)
 	gid_t *groups;
 	int n;
 
-	/* Root needs no membership: no group database lookup (NSS) on its
-	 * start-up path. */
+	/* Root needs no membership: no group lookup on its start-up path. */
 	if (caller.root)
 		return;
 	/* The helper is static: names come from /etc/passwd and /etc/group,

@@ -86,6 +86,15 @@ test_expect_success 'a helper on a nosuid mount: a problem' '
 	test_grep "^problem .*nosuid mount" out
 '
 
+test_expect_success 'a member missing from /etc/passwd: a warning, subuid by uid, no crash' '
+	u=54321 && while getent passwd $u >/dev/null; do u=$((u + 1)); done &&
+	setpriv --reuid=$u --regid=$u --groups="$(getent group tk | cut -d: -f3)" \
+		env PATH="${TK_TEST_BIN:-$REPO/bin}:$PATH" TK_HELPER="$TK_HELPER" tk-doctor >out;
+	test $? = 0 &&
+	test_grep "^warning  *you (uid $u) are not in /etc/passwd" out &&
+	test_grep "^ok  *you are in group" out
+'
+
 test_expect_success 'usage errors' '
 	test_status 2 tk-doctor --bogus 2>err &&
 	test_grep "^tk-doctor: " err &&
