@@ -82,10 +82,8 @@ parse_args(int argc, char **argv, struct exec_opts *o)
 		} else if (a[0] == '-') {
 			usage("unknown option");
 		} else {
-			if (o->id)
-				usage("one container id");
-			if (!tk_valid_id(a))
-				usage("bad container id");
+			if (o->id || !tk_valid_id(a))
+				usage(o->id ? "one container id" : "bad container id");
 			o->id = a;
 			continue;
 		}

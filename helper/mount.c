@@ -57,12 +57,8 @@ new_mount(const char *fstype, const char *const *opts, unsigned attrs)
 		char key[64];
 		const char *eq = strchr(opts[i], '=');
 		int r;
-		if (eq) {
-			size_t n = (size_t)(eq - opts[i]);
-			if (n >= sizeof(key))
-				die(TK_EXIT_FAIL, "mount option too long");
-			memcpy(key, opts[i], n);
-			key[n] = 0;
+		if (eq) {   /* our own options: a key cut short fails in fsconfig */
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - opts[i]), opts[i]);
 			r = fsconfig(fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0);
 		} else {
 			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);

@@ -143,6 +143,26 @@ test_expect_success 'member: --userns host is refused (125, with a message)' '
 	test_grep "^tk-run: " err
 '
 
+test_expect_success 'member: --rm: the container is gone from the store when tk-run returns, its files owned by subordinate ids soon after' '
+	ls -A "$alice_home/tk/containers" >ct.before &&
+	as_alice tk-run --rm bb /bin/sh -c \
+		"mkdir -p /d/e && touch /d/e/f /g && chown -R 1000:1000 /d /g && chmod 700 /d" &&
+	ls -A "$alice_home/tk/containers" >ct.after &&
+	test_cmp ct.before ct.after &&
+	tk_wait_removed "$alice_home/tk" &&
+	test -z "$(ls -A "$alice_home/tk/tmp")"
+'
+
+test_expect_success 'member: a --rm container left in tmp/ by a killed remover is removed by the next tk-pull' '
+	as_alice tk-run --name left bb /bin/sh -c "mkdir /d && touch /d/f && chown -R 1000 /d && chmod 700 /d" &&
+	id=$(ls -A "$alice_home/tk/containers" | comm -13 ct.before -) &&
+	is_hex64 "$id" &&
+	dead=$(sh -c "echo \$\$") && : the pid of a remover that died &&
+	as_alice mv "$alice_home/tk/containers/$id" "$alice_home/tk/tmp/rm-$dead-$id" &&
+	as_alice tk-pull -q "tar:$TRASH/bb.tar.gz" >/dev/null &&
+	test -z "$(ls -A "$alice_home/tk/tmp")"
+'
+
 test_expect_success 'member: no containers, mounts or tmp files left behind' '
 	saved=$TK_ROOT &&
 	TK_ROOT=$alice_home/tk &&
