@@ -728,34 +728,19 @@ run_remove_if_refused(int argc, char **argv)
  * --rm, at the very end: we hold nothing but the caller's ids now. Join
  * the container's user namespace (we made it with the caller as owner, so
  * the caller may), become its root, which is the caller outside with the
- * caller's subordinate ids, and remove the container's directory: renamed
- * into the store's tmp/ now, so that it is gone when we exit, and removed
- * from there by a child of ours in a session of its own, holding no other
- * descriptor: freeing the blocks can wait on discards (ms per directory).
- * A child killed first leaves rm-<pid>-<id>, which tk-pull removes.
+ * caller's subordinate ids, and remove the container's directory. No
+ * fork: this process exits right after.
  */
 static void
 remove_container(int nsfd, int ctsfd, const char *id, bool userns)
 {
-	char name[96], c;
-	int p[2], tmpfd = -1;
-	pid_t pid;
-
-	if (!userns || (setns(nsfd, CLONE_NEWUSER) == 0 && setresgid(0, 0, 0) == 0 &&
-			setresuid(0, 0, 0) == 0))
-		tmpfd = openat(TK_STORE_FD, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tmpfd >= 0 && pipe2(p, O_CLOEXEC) == 0 && (pid = fork()) >= 0) {
-		snprintf(name, sizeof(name), "rm-%d-%s", (int)(pid ? pid : getpid()), id);
-		if (pid == 0) {   /* stdin: the pipe, stdout: tmp/, nothing else */
-			if (dup2(p[0], 0) == 0 && dup2(tmpfd, 1) == 1 && setsid() >= 0 &&
-			    close_range(2, ~0U, 0) == 0 && read(0, &c, 1) == 1)
-				rm_tree(1, name, 0);
-			_exit(0);
-		}
-		if (renameat(ctsfd, id, tmpfd, name) == 0 && write(p[1], "", 1) == 1)
-			return;
+	if (userns && (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
+		       setresuid(0, 0, 0) < 0)) {
+		fprintf(stderr, "tk-helper: warning: cannot enter the user namespace to remove "
+			"container %s\n", id);
+		return;
 	}
-	if (tmpfd < 0 || rm_tree(ctsfd, id, 0) < 0)
+	if (rm_tree(ctsfd, id, 0) < 0)
 		fprintf(stderr, "tk-helper: warning: could not remove container %s\n", id);
 }
 
