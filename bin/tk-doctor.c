@@ -374,6 +374,7 @@ int
 main(int argc, char **argv)
 {
 	char uidname[16];
+	const char *me;
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -407,10 +408,11 @@ main(int argc, char **argv)
 		say("warning", "an admin gives you /etc/subuid and /etc/subgid lines by uid "
 		    "(tk-helper reads names from the local files only)",
 		    "you (uid %s) are not in /etc/passwd", uidname);
-	check_group(pw ? pw->pw_name : uidname);
+	me = pw ? pw->pw_name : uidname;
+	check_group(me);
 	if (getuid() != 0) {
-		check_subid("/etc/subuid", pw ? pw->pw_name : uidname);
-		check_subid("/etc/subgid", pw ? pw->pw_name : uidname);
+		check_subid("/etc/subuid", me);
+		check_subid("/etc/subgid", me);
 	}
 	check_userns();
 	check_cgroups();

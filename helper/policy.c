@@ -60,6 +60,7 @@ policy_identify_caller(void)
 static void
 check_member(void)
 {
+	struct passwd *pw;
 	struct group *gr;
 	gid_t *groups;
 	int n;
@@ -72,6 +73,10 @@ check_member(void)
 	if (__nss_configure_lookup("passwd", "files") || __nss_configure_lookup("group", "files") ||
 	    __nss_configure_lookup("initgroups", "files"))
 		die(TK_EXIT_FAIL, "cannot restrict name lookups to the local files");
+	/* The login name, for /etc/subuid lines by name. */
+	pw = getpwuid(caller.uid);
+	if (pw && strlen(pw->pw_name) < sizeof(caller.name))
+		memcpy(caller.name, pw->pw_name, strlen(pw->pw_name) + 1);
 	gr = getgrnam(group_name);
 	if (!gr)
 		die_denied("group '%s' does not exist", group_name);
@@ -81,7 +86,6 @@ check_member(void)
 	if (!groups)
 		die(TK_EXIT_FAIL, "out of memory");
 	if (sudo_mode) {
-		struct passwd *pw = getpwuid(caller.uid);
 		n = NGROUPS_MAX + 1;
 		if (!pw || getgrouplist(pw->pw_name, caller.gid, groups, &n) < 0)
 			die_denied("cannot read groups of uid %u", (unsigned)caller.uid);
@@ -297,11 +301,6 @@ policy_load_config(void)
 		}
 	}
 	check_member();
-	if (!caller.root) {
-		struct passwd *pw = getpwuid(caller.uid);
-		if (pw && strlen(pw->pw_name) < sizeof(caller.name))
-			memcpy(caller.name, pw->pw_name, strlen(pw->pw_name) + 1);
-	}
 }
 
 /*
