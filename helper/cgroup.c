@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -412,7 +411,6 @@ open_uid_dir(struct hier *h)
 		close(from);
 	}
 	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)caller.uid);
-	made = false;
 	h->uid = open_or_make(base, uidbuf, true, uidbuf);
 	check_ours(h->uid, uidbuf);
 	if (v2)
@@ -592,14 +590,11 @@ write_limits_v1(const struct cg_limits *l)
 			put(h->ct, "cpu.shares", "%llu",
 			    2 + ((unsigned long long)(v[CG_CPU_WEIGHT] - 1) * 262142) / 9999);
 	}
-	if ((h = hier_for(C_IO))) {
-		if (l->set & (1u << CG_IO_READ))
-			put(h->ct, "blkio.throttle.read_bps_device", "%u:%u %llu", l->io_major,
-			    l->io_minor, (unsigned long long)v[CG_IO_READ]);
-		if (l->set & (1u << CG_IO_WRITE))
-			put(h->ct, "blkio.throttle.write_bps_device", "%u:%u %llu", l->io_major,
-			    l->io_minor, (unsigned long long)v[CG_IO_WRITE]);
-	}
+	for (int i = CG_IO_READ; i <= CG_IO_WRITE && (h = hier_for(C_IO)); i++)
+		if (l->set & (1u << i))
+			put(h->ct, i == CG_IO_READ ? "blkio.throttle.read_bps_device" :
+			    "blkio.throttle.write_bps_device", "%u:%u %llu", l->io_major,
+			    l->io_minor, (unsigned long long)v[i]);
 	if (l->cpuset[0] && (h = hier_for(C_CPUSET)))
 		put(h->ct, "cpuset.cpus", "%s", l->cpuset);
 }
@@ -691,12 +686,10 @@ cgroup_setup(const struct cg_limits *l, const char *id, int recdir,
 	for (h = hiers; h < hiers + nhiers; h++) {
 		if (h->uid < 0)
 			continue;
-		if (mkdirat(h->uid, id, 0755) < 0) {
-			/* A leftover of a killed run: empty, so it goes. */
-			if (errno != EEXIST || unlinkat(h->uid, id, AT_REMOVEDIR) < 0 ||
-			    mkdirat(h->uid, id, 0755) < 0)
-				fail(errno, "cannot create the cgroup of container %s", id);
-		}
+		/* A leftover of a killed run is empty, so it goes. */
+		if (mkdirat(h->uid, id, 0755) < 0 && (errno != EEXIST ||
+		    unlinkat(h->uid, id, AT_REMOVEDIR) < 0 || mkdirat(h->uid, id, 0755) < 0))
+			fail(errno, "cannot create the cgroup of container %s", id);
 		h->ct = openat(h->uid, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (h->ct < 0)
 			fail(errno, "cannot open the cgroup of container %s", id);
@@ -845,8 +838,7 @@ cgroup_join(const char *id, pid_t pid)
 				h = &hiers[i];
 		if (!h)
 			continue;
-		walking_cpuset = false;
-		ct = walk(h->root, cg + 1, false);
+		ct = walk(h->root, cg + 1, NULL);
 		check_ours(ct, id);
 		put(ct, "cgroup.procs", "%d", (int)getpid());
 		close(ct);

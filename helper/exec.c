@@ -34,7 +34,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -52,6 +51,7 @@ struct exec_opts {
 	const char *id;
 	struct payload p;
 	char **argv;
+	bool can_setgroups;   /* found in phase 1, for the child */
 };
 
 static _Noreturn void
@@ -78,16 +78,14 @@ parse_args(int argc, char **argv, struct exec_opts *o)
 		if (!v)
 			usage("missing value or container id");
 		if (payload_opt(a, v, &o->p, usage)) {
-			;
-		} else if (a[0] == '-') {
-			usage("unknown option");
-		} else {
-			if (o->id || !tk_valid_id(a))
-				usage(o->id ? "one container id" : "bad container id");
-			o->id = a;
+			i++;
 			continue;
 		}
-		i++;
+		if (a[0] == '-')
+			usage("unknown option");
+		if (o->id || !tk_valid_id(a))
+			usage(o->id ? "one container id" : "bad container id");
+		o->id = a;
 	}
 	if (!o->id || i >= argc)
 		usage("usage: exec [options] ID -- ARGV...");
@@ -115,10 +113,8 @@ pin_container(const char *id, pid_t *pidp)
 	if (n <= 0 || sscanf(buf, "%d %llu", &pid, &want) != 2 || pid <= 1)
 		not_running(id);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		not_running(id);
 	/* Not a zombie either: its namespaces would be gone. */
-	if (proc_starttime(pid, &zombie) != want || zombie)
+	if (pidfd < 0 || proc_starttime(pid, &zombie) != want || zombie)
 		not_running(id);
 	*pidp = pid;
 	return pidfd;
@@ -155,22 +151,6 @@ container_userns(pid_t pid, bool *can_setgroups)
 	return true;
 }
 
-static _Noreturn void
-child_main(const struct exec_opts *o, bool can_setgroups)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "exec: prctl");
-	if (setsid() < 0)
-		die_errno(TK_EXIT_FAIL, "cannot start a session");
-	if (o->tty)
-		tty_setup(TK_NOTIFY_FD);
-	if (close_range(3, ~0U, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
-	payload_enter(&o->p, can_setgroups);
-	exec_payload(o->argv, (char **)o->p.env);
-}
-
 /*
  * The child shares our memory until it executes the command or dies (as
  * posix_spawn's child does): no page tables copied, no copy-on-write
@@ -183,13 +163,24 @@ child_main(const struct exec_opts *o, bool can_setgroups)
  * execve or _exit (die()), never by returning.
  */
 static char child_stack[256 * 1024] __attribute__((aligned(16)));
-static bool child_setgroups;
 
 static int
-child_start(void *o)
+child_start(void *arg)
 {
+	const struct exec_opts *o = arg;
+
 	tk_san_stack_enter(child_stack, sizeof(child_stack));
-	child_main(o, child_setgroups);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "exec: prctl");
+	if (setsid() < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (o->tty)
+		tty_setup(TK_NOTIFY_FD);
+	if (close_range(3, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	payload_enter(&o->p, o->can_setgroups);
+	exec_payload(o->argv, (char **)o->p.env);
 }
 
 int
@@ -197,7 +188,7 @@ verb_exec(int argc, char **argv)
 {
 	static struct exec_opts o;
 	int pidfd;
-	bool userns, can_setgroups;
+	bool userns;
 	unsigned long flags;
 	sigset_t fwd;
 	pid_t pid, child;
@@ -209,7 +200,7 @@ verb_exec(int argc, char **argv)
 
 	/* Phase 1. */
 	pidfd = pin_container(o.id, &pid);
-	userns = container_userns(pid, &can_setgroups);
+	userns = container_userns(pid, &o.can_setgroups);
 	if (check_only)
 		check_allowed("exec in container %s (pid %d) as %u:%u", o.id, (int)pid,
 			      o.p.uid, o.p.gid);
@@ -230,9 +221,7 @@ verb_exec(int argc, char **argv)
 	if (close_range(o.tty ? TK_NOTIFY_FD + 1 : PIDFD + 1, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "exec: cannot close descriptors");
 	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-		CLONE_NEWCGROUP;
-	if (userns)
-		flags |= CLONE_NEWUSER;
+		CLONE_NEWCGROUP | (userns ? CLONE_NEWUSER : 0);
 	tk_san_report_to_stderr();
 	if (setns(PIDFD, (int)flags) < 0) {
 		if (errno == ESRCH)
@@ -242,7 +231,6 @@ verb_exec(int argc, char **argv)
 
 	/* Phase 4. */
 	block_forwarded(&fwd);
-	child_setgroups = can_setgroups;
 	child = clone(child_start, child_stack + sizeof(child_stack),
 		      CLONE_VM | CLONE_VFORK | SIGCHLD, &o);
 	if (child < 0)

@@ -29,7 +29,6 @@ struct idmap {
 	struct idrange uid[2], gid[2];
 	int nuid, ngid;
 	bool subgid;        /* a subordinate gid range is mapped: setgroups allowed */
-	bool subuid;
 };
 
 extern struct caller caller;

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -38,17 +37,14 @@ static const struct verb verbs[] = {
 /* "check VERB ...": VERB's policy, unprivileged (check.c). */
 
 /* Reopen fds 0-2 on /dev/null when they are closed, so nothing we open
- * later can land on them and receive output meant for a terminal. */
+ * later can land on them and receive output meant for a terminal. The
+ * lower ones are open by then: open() must return FD itself. */
 static void
 sanitize_stdio(void)
 {
-	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		int n = open("/dev/null", O_RDWR);
-		if (n != fd)
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
 			_exit(TK_EXIT_FAIL);
-	}
 }
 
 static void

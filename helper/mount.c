@@ -13,9 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -230,13 +228,11 @@ etc_host_file(int etcfd, const char *name)
 
 	snprintf(path, sizeof(path), "/etc/%s", name);
 	m = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (m < 0 || fstat(m, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (m >= 0)
-			close(m);
-		return;   /* the host has none: neither does the container */
-	}
-	bind_etc(etcfd, name, m, MOUNT_ATTR_RDONLY);
-	close(m);
+	/* The host has none: neither does the container. */
+	if (m >= 0 && fstat(m, &st) == 0 && S_ISREG(st.st_mode))
+		bind_etc(etcfd, name, m, MOUNT_ATTR_RDONLY);
+	if (m >= 0)
+		close(m);
 }
 
 /*
@@ -398,8 +394,13 @@ void
 rootfs_setup(const struct rootfs_spec *spec)
 {
 	char lower[TK_MAX_LAYERS * 24 + 16], upper[48], work[48];
-	const char *opts[10];
-	int n = 0, len = 0, rootfd, storefd, layersfd, ctsfd, ctfd, devfd;
+	/* The overlay's options, lower, upper and work filled in below.
+	 * An upper layer thrown away at the end need not survive a crash:
+	 * without "volatile", the overlay's unmount at exit runs syncfs on
+	 * the whole file system under the store (20-100 ms here). */
+	const char *opts[] = { lower, upper, work, "userxattr", "redirect_dir=nofollow",
+			       "metacopy=off", "index=off", spec->scratch ? "volatile" : NULL, NULL };
+	int len, rootfd, storefd, layersfd, ctsfd, ctfd, devfd;
 	int layerfd[TK_MAX_LAYERS], upperfd, workfd;
 
 	/* SECURITY.md 21: nothing we mount propagates back to the host. */
@@ -423,19 +424,6 @@ rootfs_setup(const struct rootfs_spec *spec)
 				i == spec->nlayers - 1 ? "" : ":", layerfd[i]);
 	snprintf(upper, sizeof(upper), "upperdir=/proc/self/fd/%d", upperfd);
 	snprintf(work, sizeof(work), "workdir=/proc/self/fd/%d", workfd);
-	opts[n++] = lower;
-	opts[n++] = upper;
-	opts[n++] = work;
-	opts[n++] = "userxattr";
-	opts[n++] = "redirect_dir=nofollow";
-	opts[n++] = "metacopy=off";
-	opts[n++] = "index=off";
-	/* An upper layer thrown away at the end need not survive a crash:
-	 * without "volatile", the overlay's unmount at exit runs syncfs on
-	 * the whole file system under the store (20-100 ms here). */
-	if (spec->scratch)
-		opts[n++] = "volatile";
-	opts[n] = NULL;
 	rootfd = new_mount("overlay", opts, MOUNT_ATTR_NODEV |
 				(spec->userns ? 0 : MOUNT_ATTR_NOSUID));
 	/* On the container's own directory: in this namespace it needs no

@@ -336,9 +336,7 @@ find_subid(const char *file, struct idrange *r)
 		if (count == 0 || start == 0 || (uint64_t)start + count > UINT32_MAX ||
 		    count >= UINT32_MAX - 1)
 			continue;
-		r->inside = 1;
-		r->outside = start;
-		r->count = count;
+		*r = (struct idrange){ 1, start, count };
 		found = true;
 	}
 	fclose(f);
@@ -354,18 +352,12 @@ policy_idmap(struct idmap *m)
 		 * in the container holds capabilities only over the container. */
 		m->uid[0] = m->gid[0] = (struct idrange){ 0, 0, 65536 };
 		m->nuid = m->ngid = 1;
-		m->subuid = m->subgid = true;
+		m->subgid = true;
 		return;
 	}
 	m->uid[0] = (struct idrange){ 0, caller.uid, 1 };
 	m->gid[0] = (struct idrange){ 0, caller.gid, 1 };
-	m->nuid = m->ngid = 1;
-	if (find_subid("/etc/subuid", &m->uid[1])) {
-		m->nuid = 2;
-		m->subuid = true;
-	}
-	if (find_subid("/etc/subgid", &m->gid[1])) {
-		m->ngid = 2;
-		m->subgid = true;
-	}
+	m->nuid = find_subid("/etc/subuid", &m->uid[1]) ? 2 : 1;
+	m->subgid = find_subid("/etc/subgid", &m->gid[1]);
+	m->ngid = m->subgid ? 2 : 1;
 }

@@ -211,8 +211,7 @@ forward_until_exit(const sigset_t *fwd, pid_t child)
 	int st;
 
 	for (;;) {
-		siginfo_t si;
-		int s = sigwaitinfo(fwd, &si);
+		int s = sigwaitinfo(fwd, NULL);
 		if (s < 0)
 			continue;
 		if (s != SIGCHLD) {
