@@ -68,6 +68,9 @@
 #define TK_CT_UPPER "upper"
 #define TK_CT_WORK "work"
 #define TK_CT_EXIT "exit"       /* "<status>\n", written when the payload ends */
+/* A --rm run's emptied directory, kept for the next run as tmp/spare-<n>,
+ * n < TK_SPARES: upper and work empty, nothing else in it. */
+#define TK_SPARES 4
 
 /* Container ids and names, as both sides check them (SECURITY.md 16):
  * [a-z0-9][a-z0-9_.-]{0,63}, so never "." or "..", no '/', no newline. */

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -656,14 +657,33 @@ write_ct_file(int ctfd, const char *name, const char *text)
 	}
 }
 
+static int rm_tree(int dirfd, const char *name, int depth);
+
+/* Remove what the directory fd holds (fd is closed) but, for a SPARE,
+ * its upper and work; 0 when all of it went. */
+static int
+rm_contents(int fd, int depth, bool spare)
+{
+	struct dirent *de;
+	DIR *d = fdopendir(fd);
+	int rc = 0;
+
+	if (!d)
+		return close(fd), -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && !(spare &&
+		    (!strcmp(de->d_name, TK_CT_UPPER) || !strcmp(de->d_name, TK_CT_WORK))))
+			rc |= rm_tree(fd, de->d_name, depth + 1);
+	closedir(d);
+	return rc;
+}
+
 /* Remove a tree beneath dirfd without following symlinks or crossing
  * mounts. Runs unprivileged, as root of the container's user namespace. */
 static int
 rm_tree(int dirfd, const char *name, int depth)
 {
 	struct stat st;
-	struct dirent *de;
-	DIR *d;
 	int fd;
 
 	if (depth > 512 || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -671,13 +691,54 @@ rm_tree(int dirfd, const char *name, int depth)
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dirfd, name, 0);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return -1;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rm_tree(fd, de->d_name, depth + 1);
-	closedir(d);
+	if (fd >= 0)
+		rm_contents(fd, depth, false);
 	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/*
+ * --rm: keep the container's directory, emptied, for the next run to take
+ * (tk-run renames tmp/spare-<n> to its new id): on a store mounted with
+ * "discard", each directory freed waits for the disk. Kept only when its
+ * upper and work can pass for new ones: the container's root is upper's
+ * inode, so its owner, mode, size and xattrs (but overlayfs's own, which
+ * are removed) must be those of a mkdir.
+ */
+static bool
+recycle(int ctsfd, int ctfd, const char *id)
+{
+	static const char *const keep[] = { TK_CT_UPPER, TK_CT_WORK };
+	char spare[16], names[256];
+	struct stat st;
+	ssize_t n;
+	int fd, tmpfd;
+
+	if (rm_contents(dup(ctfd), 0, true) < 0)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		fd = openat(ctfd, keep[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = flistxattr(fd, names, sizeof(names));
+		for (char *p = names; n > 0 && p < names + n; p += strlen(p) + 1)
+			if (strncmp(p, "user.overlay.", 13) || fremovexattr(fd, p) < 0)
+				n = -1;   /* the container's own, or an ACL */
+		if (n < 0 || fstat(fd, &st) < 0 || st.st_uid || st.st_gid ||
+		    (st.st_mode & 07777) != 0755 || st.st_size > 4096) {
+			close(fd);
+			return false;
+		}
+		if (rm_contents(fd, 1, false) < 0)
+			return false;
+	}
+	flock(ctfd, LOCK_UN);   /* the next run locks it under its new id */
+	tmpfd = openat(TK_STORE_FD, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (int i = 0; tmpfd >= 0 && i < TK_SPARES; i++) {
+		snprintf(spare, sizeof(spare), "spare-%d", i);
+		if (renameat2(ctsfd, id, tmpfd, spare, RENAME_NOREPLACE) == 0)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -732,7 +793,7 @@ run_remove_if_refused(int argc, char **argv)
  * fork: this process exits right after.
  */
 static void
-remove_container(int nsfd, int ctsfd, const char *id, bool userns)
+remove_container(int nsfd, int ctsfd, int ctfd, const char *id, bool userns)
 {
 	if (userns && (setns(nsfd, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 ||
 		       setresuid(0, 0, 0) < 0)) {
@@ -740,7 +801,7 @@ remove_container(int nsfd, int ctsfd, const char *id, bool userns)
 			"container %s\n", id);
 		return;
 	}
-	if (rm_tree(ctsfd, id, 0) < 0)
+	if (!recycle(ctsfd, ctfd, id) && rm_tree(ctsfd, id, 0) < 0)
 		fprintf(stderr, "tk-helper: warning: could not remove container %s\n", id);
 }
 
@@ -888,7 +949,7 @@ verb_run(int argc, char **argv)
 		fprintf(stderr, "tk-helper: container %s: the memory limit was reached: "
 			"a process was killed (OOM)\n", o.id);
 	if (o.rm) {
-		remove_container(nsfd, ctsfd, o.id, spec.userns);
+		remove_container(nsfd, ctsfd, ctfd, o.id, spec.userns);
 	} else {
 		char buf[16];
 		if (oom)

@@ -41,7 +41,7 @@ test_expect_success "[$mode] SIGKILL at random points: the next commands clean u
 	tk_as alice tk-pull -q "tar:$TRASH/bb.tar.gz" >/dev/null &&
 	tk_as alice sh -c "tk-ls -aq | tk-rm -f -" 2>err || cat err &&
 	test -z "$(tk_as alice tk-ls -aq)" &&
-	test -z "$(ls -A "$(tk_user_home alice)/tk/tmp" 2>/dev/null)" &&
+	test -z "$(tmp_left "$(tk_user_home alice)/tk")" &&
 	oracle_after
 '
 done

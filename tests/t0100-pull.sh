@@ -107,7 +107,7 @@ test_expect_success BUSYBOX 'pull of a truncated tarball fails and leaves nothin
 	test_grep "^tk-pull: " err &&
 	ls "$TK_ROOT/layers" >layers.after &&
 	test_cmp layers.before layers.after &&
-	test -z "$(ls -A "$TK_ROOT/tmp")"
+	test -z "$(tmp_left "$TK_ROOT")"
 '
 
 test_expect_success BUSYBOX 'pull of an unknown transport is refused' '
@@ -303,7 +303,7 @@ test_expect_success BUSYBOX,PYTHON3 'docker-archive: a wrong diff id is refused,
 	test_must_fail tk-pull --root "$R" docker-archive:bad-da.tar 2>err &&
 	test_grep "^tk-pull: " err &&
 	test "$(tk-ls --root "$R" --images -q | wc -l)" = 0 &&
-	test -z "$(ls -A "$R/tmp" 2>/dev/null)"
+	test -z "$(tmp_left "$R" 2>/dev/null)"
 '
 
 # --- hostile archives: refused, nothing written outside, nothing kept
@@ -339,7 +339,7 @@ nothing_escaped() {
 	test_cmp layers.before layers.after &&
 	tk-ls --images -q >images.raw && sort images.raw >images.after &&
 	test_cmp images.before images.after &&
-	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test -z "$(tmp_left "$TK_ROOT")" &&
 	test ! -e /abs && test ! -e /dotdot && test ! -e /inner && test ! -e /pwned
 }
 
@@ -357,7 +357,7 @@ test_expect_success PYTHON3 'hostile tar: an empty entry name is refused or harm
 	  test_grep "^tk-pull: " err ; } &&
 	ls -lA "$TRASH/outside" >outside.after &&
 	test_cmp outside.before outside.after &&
-	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test -z "$(tmp_left "$TK_ROOT")" &&
 	if test -s out; then tk-rm --image "$(cat out)"; fi
 '
 
@@ -375,7 +375,7 @@ test_expect_success PYTHON3 'hostile tar: device nodes never reach the store' '
 	for f in $(cat devs); do
 		test "$(stat -c %t:%T "$f")" = 0:0 || { echo "device in store: $f"; return 1; }
 	done &&
-	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test -z "$(tmp_left "$TK_ROOT")" &&
 	if test -s out; then tk-rm --image "$(cat out)"; fi
 '
 
@@ -390,7 +390,7 @@ test_expect_success BUSYBOX,PYTHON3 'hostile docker-archive: symlink in layer 1,
 	{ tk-pull docker-archive:sl.tar >out 2>err; status=$?; } &&
 	ls -lA "$TRASH/outside" >outside.after &&
 	test_cmp outside.before outside.after &&
-	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test -z "$(tmp_left "$TK_ROOT")" &&
 	if test $status = 0; then
 		# Accepted as a directory replacing the symlink (what Docker
 		# does): then it must be confined to the layer.
@@ -411,7 +411,7 @@ test_expect_success BUSYBOX,PYTHON3 'hostile docker-archive: symlink to .. in la
 	ls -lA "$TRASH/outside" >outside.after &&
 	test_cmp outside.before outside.after &&
 	test ! -e "$TRASH/outside/y" &&
-	test -z "$(ls -A "$TK_ROOT/tmp")"
+	test -z "$(tmp_left "$TK_ROOT")"
 '
 
 test_expect_success PYTHON3 'hostile docker-archive: a layer path that climbs out is refused' '
@@ -425,7 +425,7 @@ test_expect_success PYTHON3 'hostile docker-archive: a layer path that climbs ou
 	PY
 	test_must_fail tk-pull docker-archive:climb.tar 2>err &&
 	test_grep "^tk-pull: " err &&
-	test -z "$(ls -A "$TK_ROOT/tmp")"
+	test -z "$(tmp_left "$TK_ROOT")"
 '
 
 test_done

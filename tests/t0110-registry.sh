@@ -57,7 +57,7 @@ test_expect_success 'the pulled image runs' '
 '
 
 test_expect_success 'nothing left in tmp/ after a pull' '
-	test -z "$(ls -A "$TK_ROOT/tmp")"
+	test -z "$(tmp_left "$TK_ROOT")"
 '
 
 test_expect_success 'pulling an unchanged image again: one manifest request, no blob' '
@@ -227,7 +227,7 @@ test_expect_success 'pulling an unchanged index again: one manifest request' '
 '
 
 test_expect_success 'layers are shared between images; tmp/ is empty' '
-	test -z "$(ls -A "$TK_ROOT/tmp")" &&
+	test -z "$(tmp_left "$TK_ROOT")" &&
 	test -d "$TK_ROOT/layers/$(sha256sum bb.tar | cut -c1-64)"
 '
 

@@ -26,7 +26,7 @@ test_expect_success 'a connection dropped mid-blob is resumed with a Range reque
 	id=$(tk-pull --root "$TRASH/s1" 127.0.0.1:$PROXY_PORT/r/two:1) &&
 	test "$id" = "$cfg" &&
 	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=300000-$" "$PROXY_LOG" &&
-	test -z "$(ls -A "$TRASH/s1/tmp")"
+	test -z "$(tmp_left "$TRASH/s1")"
 '
 
 test_expect_success 'a registry that ignores Range: the bytes we have are skipped' '
@@ -56,7 +56,7 @@ test_expect_success 'the next pull resumes the partial blob and leaves no temp f
 	id=$(tk-pull --root "$S" 127.0.0.1:$PROXY_PORT/r/two:1) &&
 	test "$id" = "$cfg" &&
 	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=300000-$" "$PROXY_LOG" &&
-	test -z "$(ls -A "$S/tmp")" &&
+	test -z "$(tmp_left "$S")" &&
 	tk-run --root "$S" --rm "$id" /bin/cat /data/owned >out &&
 	echo owned >expect && test_cmp expect out
 '
@@ -67,7 +67,7 @@ test_expect_success 'a corrupt partial blob is started again from zero' '
 	head -c 1000 /dev/urandom >"$S/tmp/blob-$big.part" &&
 	id=$(tk-pull --root "$S" $R/r/two:1) &&
 	test "$id" = "$cfg" &&
-	test -z "$(ls -A "$S/tmp")"
+	test -z "$(tmp_left "$S")"
 '
 
 # The unpacker of a corrupt partial blob dies at its first bytes while the

@@ -10,7 +10,7 @@ test_have_prereq PYTHON3,BUSYBOX || test_skip_all "needs python3 and busybox-sta
 store_clean() {
 	test "$(tk-ls --root "$1" --images -q | wc -l)" = 0 &&
 	test -z "$(ls -A "$1/layers" 2>/dev/null)" &&
-	test -z "$(ls -A "$1/tmp" 2>/dev/null | grep -v '^blob-.*\.part$')"
+	test -z "$(tmp_left "$1" 2>/dev/null | grep -v '^blob-.*\.part$')"
 }
 
 test_expect_success 'setup: helper, registry, a two-layer image' '
@@ -50,7 +50,7 @@ test_expect_success 'after SIGINT the next pull resumes with a Range request; tm
 	id=$(tk-pull --root "$S" 127.0.0.1:$PROXY_PORT/r/two:1) &&
 	test "$id" = "$cfg" &&
 	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=300000-$" "$PROXY_LOG" &&
-	test -z "$(ls -A "$S/tmp")"
+	test -z "$(tmp_left "$S")"
 '
 
 test_expect_success 'a connection that keeps dropping: retried, resumed, then a clear error' '
@@ -71,7 +71,7 @@ test_expect_success 'the next pull resumes where the dropped ones ended; tmp/ is
 	id=$(tk-pull --root "$S" 127.0.0.1:$PROXY_PORT/r/two:1) &&
 	test "$id" = "$cfg" &&
 	test_grep "^GET /v2/r/two/blobs/sha256:$big - bytes=$have-$" "$PROXY_LOG" &&
-	test -z "$(ls -A "$S/tmp")" &&
+	test -z "$(tmp_left "$S")" &&
 	tk-run --root "$S" --rm "$id" /bin/cat /data/owned >out &&
 	echo owned >expect && test_cmp expect out
 '

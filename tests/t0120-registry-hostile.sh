@@ -43,7 +43,7 @@ nothing_escaped() {
 	test_cmp layers.before layers.after &&
 	tk-ls --images -q | sort >images.after &&
 	test_cmp images.before images.after &&
-	test -z "$(ls -A "$TK_ROOT/tmp" | grep -v "^blob-.*\.part$")" &&
+	test -z "$(tmp_left "$TK_ROOT" | grep -v "^blob-.*\.part$")" &&
 	test ! -e /abs && test ! -e /dotdot && test ! -e /inner && test ! -e /pwned
 }
 
@@ -175,7 +175,7 @@ test_expect_success 'a wrong-digest blob (corrupted in the registry) is refused 
 	: the corrupt blob is never kept to be resumed, another layer stopped &&
 	: by its failure may keep its partial blob, as doc/DESIGN.md says &&
 	test ! -e "$TK_ROOT/tmp/blob-$l.part" &&
-	test -z "$(ls -A "$TK_ROOT/tmp" | grep -v "^blob-.*\.part$")"
+	test -z "$(tmp_left "$TK_ROOT" | grep -v "^blob-.*\.part$")"
 '
 
 test_expect_success 'a truncated blob in the registry is refused (attack 20)' '
@@ -232,7 +232,7 @@ test_expect_success 'image config with LD_PRELOAD: a member container runs as th
 '
 
 test_expect_success 'no registry request escaped the loopback registry; tmp/ is clean' '
-	test -z "$(ls -A "$TK_ROOT/tmp" | grep -v "^blob-.*\.part$")"
+	test -z "$(tmp_left "$TK_ROOT" | grep -v "^blob-.*\.part$")"
 '
 
 test_done

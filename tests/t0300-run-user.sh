@@ -149,7 +149,49 @@ test_expect_success 'member: --rm removes the whole container, its files owned b
 		"mkdir -p /d/e && touch /d/e/f /g && chown -R 1000:1000 /d /g && chmod 700 /d" &&
 	ls -A "$alice_home/tk/containers" >ct.after &&
 	test_cmp ct.before ct.after &&
-	test -z "$(ls -A "$alice_home/tk/tmp")"
+	test -z "$(tmp_left "$alice_home/tk")"
+'
+
+test_expect_success 'member: the next run takes the emptied directory, and nothing of the last container' '
+	S=$alice_home/tk &&
+	as_alice tk-run --rm bb /bin/sh -c "mkdir /d && touch /d/f /m && chown -R 1000 /d /m && chmod 700 /d" &&
+	test "$(ls -A "$S/tmp")" = spare-0 &&
+	test "$(ls -A "$S/tmp/spare-0" | tr "\n" " ")" = "upper work " &&
+	test -z "$(find "$S/tmp/spare-0" -mindepth 2)" &&
+	ino=$(stat -c %i "$S/tmp/spare-0") &&
+	as_alice tk-run --rm bb /bin/sh -c "ls -A /; stat -c \"%a %u %g\" /" >out &&
+	! grep -x -e d -e m out &&
+	test "$(tail -n 1 out)" = "755 0 0" &&
+	test "$(stat -c %i "$S/tmp/spare-0")" = "$ino" &&
+	test "$(stat -c "%a %u" "$S/tmp/spare-0/upper")" = "755 $alice_uid" &&
+	ls -A "$S/containers" >ct.after &&
+	test_cmp ct.before ct.after
+'
+
+test_expect_success 'member: a container that changed its / is removed, not kept' '
+	S=$alice_home/tk &&
+	as_alice tk-run --rm bb /bin/sh -c "chmod 700 /" &&
+	test -z "$(ls -A "$S/tmp")" &&
+	as_alice tk-run --rm bb /bin/sh -c "chown 1000 /" &&
+	test -z "$(ls -A "$S/tmp")" &&
+	as_alice tk-run --rm bb /bin/stat -c "%a %u" / >out &&
+	echo "755 0" >expect &&
+	test_cmp expect out &&
+	ls -A "$S/containers" >ct.after &&
+	test_cmp ct.before ct.after
+'
+
+test_expect_success 'member: concurrent --rm runs keep at most 4 directories, all empty' '
+	S=$alice_home/tk &&
+	for i in 1 2 3 4 5 6; do
+		as_alice tk-run --rm bb /bin/sh -c "touch /f$i; sleep 1" &
+	done &&
+	wait &&
+	test "$(ls -A "$S/tmp" | wc -l)" -le 4 &&
+	test "$(ls -A "$S/tmp" | wc -l)" -ge 1 &&
+	test -z "$(tmp_left "$S")" &&
+	ls -A "$S/containers" >ct.after &&
+	test_cmp ct.before ct.after
 '
 
 test_expect_success 'member: a --rm container left in tmp/ by a killed remover is removed by the next tk-pull' '
@@ -159,7 +201,7 @@ test_expect_success 'member: a --rm container left in tmp/ by a killed remover i
 	dead=$(sh -c "echo \$\$") && : the pid of a remover that died &&
 	as_alice mv "$alice_home/tk/containers/$id" "$alice_home/tk/tmp/rm-$dead-$id" &&
 	as_alice tk-pull -q "tar:$TRASH/bb.tar.gz" >/dev/null &&
-	test -z "$(ls -A "$alice_home/tk/tmp")"
+	test -z "$(tmp_left "$alice_home/tk")"
 '
 
 test_expect_success 'member: no containers, mounts or tmp files left behind' '

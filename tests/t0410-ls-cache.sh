@@ -44,7 +44,7 @@ test_expect_success 'tk-ls -a writes the cache, the caller'"'"'s, mode 600, noth
 	tk-ls -a >/dev/null &&
 	test -f "$TK_ROOT/$C" &&
 	test "$(stat -c %u:%a "$TK_ROOT/$C")" = "$(id -u):600" &&
-	test -z "$(ls -A "$TK_ROOT/tmp")"
+	test -z "$(tmp_left "$TK_ROOT")"
 '
 
 test_expect_success 'with the cache, the listing is what it is without one' '
