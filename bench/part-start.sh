@@ -6,6 +6,7 @@
 rows_begin start "Start to exit: a throw-away container running /bin/true"
 
 cc -O2 -Wall -Wextra -o "$work/floor" "$repo/bench/floor.c" || die "cannot build floor"
+cc -O2 -Wall -Wextra -o "$work/pair" "$repo/bench/pair.c" -lm || die "cannot build pair"
 mkdir -p "$work/floor-tmp"
 bundle "$work/bundle-true" /bin/true
 runc_id=tkbench-$$
@@ -79,4 +80,32 @@ fi
 row "floor (root)" "$per" "" "$work/floor" "$rootfs" "$work/floor-tmp"
 
 measure "$rounds"
+
+# The goals' comparison, tk-run against bwrap, paired: the two alternate run
+# by run (bench/pair.c), so both see the same load, and the mean difference
+# comes with its 95% interval. The user's pair runs as the user from one
+# setpriv, as a user's shell would run them: no setpriv in either time.
+: >"$work/start.pairs"
+pair_row() { # NAME COMMAND...: COMMAND runs pair
+	pname=$1
+	shift
+	if (cd "$work" && "$@") >"$work/pair.out" 2>"$work/err" </dev/null; then
+		jq -c --arg n "$pname" '{name: $n} + .' "$work/pair.out" >>"$work/start.pairs"
+	else
+		note "$pname: the paired runs failed, left out: $(head -c 400 "$work/err" | tr '\n' ' ')"
+	fi
+}
+bw="bwrap --unshare-all --bind $rootfs / --proc /proc --dev /dev /bin/true"
+if [ "$have_tk" = 1 ]; then
+	# shellcheck disable=SC2086
+	pair_row "tk-run (root) vs bwrap (root)" "$work/pair" "$runs" -- \
+		"$tk/bin/tk-run" --root "$tk_root" --rm bench /bin/true -- $bw
+	if [ "$tk_user" = 1 ]; then
+		# shellcheck disable=SC2086
+		pair_row "tk-run ($user) vs bwrap ($user)" $as_user "$work/pair" "$runs" -- \
+			"$tk/bin/tk-run" --root "$work/home/tk" --rm bench /bin/true -- $bw
+	fi
+fi
+jq --slurpfile p "$work/start.pairs" '. + {pairs: $p}' "$work/start.json" >"$work/start.json.new"
+mv "$work/start.json.new" "$work/start.json"
 part_json

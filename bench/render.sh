@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/render.sh RESULT.json: the Markdown report of one bench run
-# (bench/run.sh writes both). Ratios are of medians.
+# (bench/run.sh writes both). Ratios are of medians, but for the paired
+# comparisons of the start part (bench/pair.c).
 set -eu
 [ "$#" = 1 ] || { echo "usage: bench/render.sh RESULT.json" >&2; exit 2; }
 jq -r '
@@ -38,7 +39,7 @@ def table($key):
 	"|---|---|---:|---|",
 	(.goals[] | "| \(.goal) | \(.target) | \(.measured // "-") | \(if .met == null then "not measured" elif .met then "yes" else "no" end) |"),
 	"",
-	"Ratios are of medians from the tables below (the slower over the faster); the density goals are from its table.",
+	"Ratios are of medians from the tables below (the slower over the faster), except tk-run against bwrap: the ratio of means from the paired runs of the start part, met when its whole 95% interval is at or below the target. The density goals are from its table.",
 	""
 else empty end),
 (.notes | if length > 0 then "Setup notes:", "", (.[] | "- \(.)"), "" else empty end),
@@ -48,6 +49,13 @@ else empty end),
 		"Ratios are of medians; cpu is user + system time (mean); peak RSS is the largest process the command waits for (GNU time), the most of a few runs.",
 		"", "Commands (run from the scratch directory $WORK, without a shell):", "",
 		(.commands[] | "- \(.name): `\(.command)`")
+	else empty end),
+	(if (.pairs // []) | length > 0 then
+		"Paired: the two commands alternate run by run (bench/pair.c), so both see the same load; the difference is the mean of the per-pair differences, with its 95% interval. The user runs them from one setpriv, so no setpriv is in either time.",
+		"", "| A vs B | pairs | A mean ms | B mean ms | A - B ms | A / B (95% interval) |",
+		"|---|---:|---:|---:|---:|---:|",
+		(.pairs[] | "| \(.name) | \(.runs) | \(.a_mean | ms) | \(.b_mean | ms) | \(.diff_mean | ms) ± \(.diff_ci95 | ms) | \(.ratio | x) (\(.ratio_lo | x) to \(.ratio_hi | x)) |"),
+		""
 	else empty end),
 	(if .metrics then
 		"| what | value |", "|---|---:|",

@@ -424,6 +424,9 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 		ver $v; done | jq -R . | jq -sc .)" '
 	def med($p; $n): [.[] | select(.part == $p) | .results[]?
 		| select(.command == $n) | .median][0];
+	# The paired comparison of the start part (bench/pair.c), if it ran.
+	def paired($n): [.[] | select(.part == "start") | .pairs[]?
+		| select(.name == $n)][0];
 	. as $parts
 	| { date: $date,
 	    machine: { kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
@@ -433,12 +436,18 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 		| sort_by(.part as $p | $o | index($p) // 99)
 		| map({ (.part): del(.part) }) | add) }
 	| .goals = [
-	  { goal: "start: tk-run at or below bwrap (root)", target: "<= 1.00x",
-	    num: $parts | med("start"; "tk-run (root)"),
-	    den: $parts | med("start"; "bwrap (root)"), max: 1 },
-	  { goal: "start: tk-run at or below bwrap (\($user))", target: "<= 1.00x",
-	    num: $parts | med("start"; "tk-run (\($user))"),
-	    den: $parts | med("start"; "bwrap (\($user))"), max: 1 },
+	  (($parts | paired("tk-run (root) vs bwrap (root)")) as $p
+	  | { goal: "start: tk-run at or below bwrap (root)",
+	    target: "<= 1.00x, 95% interval",
+	    num: ($p.a_mean // ($parts | med("start"; "tk-run (root)"))),
+	    den: ($p.b_mean // ($parts | med("start"; "bwrap (root)"))),
+	    lo: $p.ratio_lo, hi: $p.ratio_hi, max: 1 }),
+	  (($parts | paired("tk-run (\($user)) vs bwrap (\($user))")) as $p
+	  | { goal: "start: tk-run at or below bwrap (\($user))",
+	    target: "<= 1.00x, 95% interval",
+	    num: ($p.a_mean // ($parts | med("start"; "tk-run (\($user))"))),
+	    den: ($p.b_mean // ($parts | med("start"; "bwrap (\($user))"))),
+	    lo: $p.ratio_lo, hi: $p.ratio_hi, max: 1 }),
 	  { goal: "start: tk-run within 1.3x of the floor (root)", target: "<= 1.30x",
 	    num: $parts | med("start"; "tk-run (root)"),
 	    den: $parts | med("start"; "floor (root)"), max: 1.3 },
@@ -459,10 +468,13 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	    den: $parts | med("pull-big"; "tk-pull (registry)"), min: 2 } ]
 	| .goals |= map(. + (if .num == null or .den == null
 		then { ratio: null, met: null }
+		elif .hi != null then (.num / .den) as $x | { ratio: $x,
+			measured: "\($x * 100 | round / 100)x (\(.lo * 100 | round / 100)x to \(.hi * 100 | round / 100)x)",
+			met: (.hi <= .max) }
 		else (.num / .den) as $x | { ratio: $x,
 			measured: "\($x * 100 | round / 100)x",
 			met: (if .max then $x <= .max else $x >= .min end) } end)
-		| del(.num, .den, .max, .min))
+		| del(.num, .den, .max, .min, .lo, .hi))
 	# Absolute goals of the density part (issue 5): the last tk-ls -a (the
 	# most containers) and the monitor.
 	| ([$parts[] | select(.part == "density") | .metrics[]?]) as $m
