@@ -161,12 +161,18 @@ tk_random_id(char buf[65], struct tk_err *err)
 char *
 read_fd_all(int fd, size_t max, size_t *len, const char *what, struct tk_err *err)
 {
-	cleanup_free char *buf = xmalloc(max + 1);
-	size_t n = 0;
+	/* Start small and grow: records are a few KiB, MAX is a bound, and a
+	 * MAX-sized buffer would be a fresh mmap and munmap on every call. */
+	size_t cap = max < 16383 ? max + 1 : 16384, n = 0;
+	cleanup_free char *buf = xmalloc(cap);
 	ssize_t r;
 
 	for (;;) {
-		r = read(fd, buf + n, max + 1 - n);
+		if (n == cap) {
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -181,7 +187,7 @@ read_fd_all(int fd, size_t max, size_t *len, const char *what, struct tk_err *er
 			return NULL;
 		}
 	}
-	buf[n] = 0;
+	buf[n] = 0;   /* n < cap: the loop grows the buffer before a read */
 	if (len)
 		*len = n;
 	return steal_ptr(&buf);

@@ -136,4 +136,24 @@ test_expect_success JQ 'tk-ls --running, --exited and -a agree with tk-inspect' 
 	tk-rm -f "$r" >/dev/null
 '
 
+test_expect_success 'an image record of 100 KiB is read whole; one over 4 MiB is refused' '
+	# Records are read into a buffer that starts small and grows up to
+	# the 4 MiB bound: JSON whitespace makes the record large, not the data.
+	big=$TRASH/big &&
+	id=$(tk-pull -q --root "$big" --name bb "tar:$TRASH/bb.tar.gz") &&
+	f=$big/images/$id.json &&
+	{ printf "{" && head -c 100000 /dev/zero | tr "\\0" " " && tail -c +2 "$f"; } >"$f.new" &&
+	mv "$f.new" "$f" &&
+	test "$(stat -c %s "$f")" -gt 100000 &&
+	tk-run --root "$big" --rm bb /bin/sh -c "echo hi" >out &&
+	echo hi >expect &&
+	test_cmp expect out &&
+	{ printf "{" && head -c 4194304 /dev/zero | tr "\\0" " " && tail -c +2 "$f"; } >"$f.new" &&
+	mv "$f.new" "$f" &&
+	test_status 125 tk-run --root "$big" --rm bb /bin/true 2>err &&
+	test_line_count = 1 err &&
+	test "$(ls "$big/containers")" = "" &&
+	test "$(tmp_left "$big")" = ""
+'
+
 test_done
