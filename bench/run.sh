@@ -427,6 +427,14 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	# The paired comparison of the start part (bench/pair.c), if it ran.
 	def paired($n): [.[] | select(.part == "start") | .pairs[]?
 		| select(.name == $n)][0];
+	# The goal "tk-run at or below bwrap" as $who: from the paired runs,
+	# or from the medians when they did not run.
+	def vs_bwrap($who): "tk-run (\($who))" as $tk | "bwrap (\($who))" as $bw
+		| paired("\($tk) vs \($bw)") as $p
+		| { goal: "start: tk-run at or below bwrap (\($who))",
+		    target: (if $p then "<= 1.00x, 95% interval" else "<= 1.00x" end),
+		    num: ($p.a_mean // med("start"; $tk)), den: ($p.b_mean // med("start"; $bw)),
+		    lo: $p.ratio_lo, hi: $p.ratio_hi, max: 1 };
 	. as $parts
 	| { date: $date,
 	    machine: { kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
@@ -436,18 +444,7 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 		| sort_by(.part as $p | $o | index($p) // 99)
 		| map({ (.part): del(.part) }) | add) }
 	| .goals = [
-	  (($parts | paired("tk-run (root) vs bwrap (root)")) as $p
-	  | { goal: "start: tk-run at or below bwrap (root)",
-	    target: "<= 1.00x, 95% interval",
-	    num: ($p.a_mean // ($parts | med("start"; "tk-run (root)"))),
-	    den: ($p.b_mean // ($parts | med("start"; "bwrap (root)"))),
-	    lo: $p.ratio_lo, hi: $p.ratio_hi, max: 1 }),
-	  (($parts | paired("tk-run (\($user)) vs bwrap (\($user))")) as $p
-	  | { goal: "start: tk-run at or below bwrap (\($user))",
-	    target: "<= 1.00x, 95% interval",
-	    num: ($p.a_mean // ($parts | med("start"; "tk-run (\($user))"))),
-	    den: ($p.b_mean // ($parts | med("start"; "bwrap (\($user))"))),
-	    lo: $p.ratio_lo, hi: $p.ratio_hi, max: 1 }),
+	  ($parts | vs_bwrap("root")), ($parts | vs_bwrap($user)),
 	  { goal: "start: tk-run within 1.3x of the floor (root)", target: "<= 1.30x",
 	    num: $parts | med("start"; "tk-run (root)"),
 	    den: $parts | med("start"; "floor (root)"), max: 1.3 },
