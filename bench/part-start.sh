@@ -106,6 +106,46 @@ if [ "$have_tk" = 1 ]; then
 			"$tk/bin/tk-run" --root "$work/home/tk" --rm bench /bin/true -- $bw
 	fi
 fi
+
+# The same two pairs once more with tk's stores and bwrap's rootfs on a fresh
+# ext4 made with mkfs's defaults and mounted without options (a journal, no
+# discard): Debian's own layout. What the scratch filesystem above is, the
+# report's machine line says; with "discard" and no journal, ext4 discards
+# every freed block at once, and each tk-run --rm frees three directories
+# that overlayfs makes at every mount (work/work, incompat, volatile).
+# BENCH_EXT4=0 leaves these pairs out.
+ext4=$work/ext4
+if [ "$have_tk" = 1 ] && [ "${BENCH_EXT4:-1}" != 0 ]; then
+	if truncate -s 512M "$work/ext4.img" && mkfs.ext4 -q -F "$work/ext4.img" &&
+		mkdir "$ext4" && mount -o loop "$work/ext4.img" "$ext4"; then
+		atexit "umount $ext4"
+		chmod 0755 "$ext4"
+		mkdir "$ext4/rootfs" "$ext4/home"
+		tar -C "$ext4/rootfs" --numeric-owner -xpzf "$work/rootfs.tar.gz"
+		chown "$user:" "$ext4/home" 2>/dev/null || true
+		bw4="bwrap --unshare-all --bind $ext4/rootfs / --proc /proc --dev /dev /bin/true"
+		if "$tk/bin/tk-pull" --root "$ext4/tk-root" -q --name bench \
+			"tar:$work/rootfs.tar.gz" >/dev/null 2>"$work/err"; then
+			# shellcheck disable=SC2086
+			pair_row "tk-run (root) vs bwrap (root), default ext4" "$work/pair" "$runs" -- \
+				"$tk/bin/tk-run" --root "$ext4/tk-root" --rm bench /bin/true -- $bw4
+		else
+			note "tk-pull on the default ext4 failed: $(head -c 300 "$work/err")"
+		fi
+		# shellcheck disable=SC2086
+		if [ "$tk_user" = 1 ] && (cd "$ext4/home" && $as_user env HOME="$ext4/home" "$tk/bin/tk-pull" \
+			--root "$ext4/home/tk" -q --name bench "tar:$work/rootfs.tar.gz") \
+			>/dev/null 2>"$work/err"; then
+			# shellcheck disable=SC2086
+			pair_row "tk-run ($user) vs bwrap ($user), default ext4" $as_user "$work/pair" "$runs" -- \
+				"$tk/bin/tk-run" --root "$ext4/home/tk" --rm bench /bin/true -- $bw4
+		elif [ "$tk_user" = 1 ]; then
+			note "tk-pull as $user on the default ext4 failed: $(head -c 300 "$work/err")"
+		fi
+	else
+		note "cannot make and mount a default ext4 in $work: its pairs are left out"
+	fi
+fi
 jq --slurpfile p "$work/start.pairs" '. + {pairs: $p}' "$work/start.json" >"$work/start.json.new"
 mv "$work/start.json.new" "$work/start.json"
 part_json

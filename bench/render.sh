@@ -29,6 +29,7 @@ def table($key):
 "# tk bench: \(.date)",
 "",
 "- machine: Linux \(.machine.kernel), \(.machine.cpus) CPUs, \(.machine.cpu), \(.machine.memory); load before: \(.machine.load_before)",
+(if .machine.scratch_fs then "- scratch filesystem (tk stores, rootfs): \(.machine.scratch_fs)" else empty end),
 "- tk \(.tk)",
 "- \(.versions | map(select(. != "")) | join("; "))",
 "",

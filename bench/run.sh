@@ -415,6 +415,7 @@ done
 jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	--arg kernel "$(uname -r)" --arg cpus "$(nproc)" --arg cpu "$cpu" \
 	--arg load "$load" --arg tk "$rev" --arg user "$user" \
+	--arg fs "$(findmnt -no FSTYPE,OPTIONS -T "$work" 2>/dev/null | tr -s ' ' | sed 's/ / (/; s/$/)/')" \
 	--arg mem "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)" \
 	--argjson notes "$(scrub <"$work/setup.notes" | jq -R . | jq -sc .)" \
 	--argjson versions "$(for v in "hyperfine --version" "bwrap --version" \
@@ -438,7 +439,7 @@ jq -s --arg date "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	. as $parts
 	| { date: $date,
 	    machine: { kernel: $kernel, cpus: ($cpus | tonumber), cpu: $cpu,
-		memory: $mem, load_before: $load },
+		memory: $mem, load_before: $load, scratch_fs: $fs },
 	    tk: $tk, versions: $versions, notes: $notes,
 	    parts: (["start", "exec", "pull-busybox", "pull-big", "density"] as $o
 		| sort_by(.part as $p | $o | index($p) // 99)
