@@ -135,9 +135,13 @@ list_images(struct tk_store *st, bool quiet, bool noheading, bool json)
 	struct tk_image *imgs = NULL;
 	size_t n = 0;
 	struct tk_err err;
+	cleanup_strv char **bad = NULL;
 
-	if (image_list(st, &imgs, &n, &err) < 0)
+	if (image_scan(st, &imgs, &n, NULL, &bad, &err) < 0)
 		tk_die_err(1, &err);
+	/* Damaged records are no images: said on stderr, the list stays. */
+	for (size_t i = 0; bad && bad[i]; i++)
+		tk_warn("%s", bad[i]);
 	if (!quiet && !json && !noheading)
 		printf("%-40s  %-12s  %-16s  %s\n", "NAME", "IMAGE ID", "CREATED", "SIZE");
 	for (size_t i = 0; i < n; i++) {

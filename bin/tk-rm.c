@@ -111,7 +111,8 @@ rm_image(struct tk_store *st, const char *ref)
 	struct tk_err err;
 	int r = 0;
 
-	if (image_resolve(st, ref, &img, &err) < 0) {
+	/* A damaged record is removed like an image (its id is known). */
+	if (image_resolve(st, ref, &img, &err) < 0 && err.code != EBADMSG) {
 		tk_warn("%s", err.msg);
 		return -1;
 	}

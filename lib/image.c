@@ -135,6 +135,23 @@ record_parse(const char *buf, size_t len, const char *id, struct tk_image *img,
 	return 0;
 }
 
+/* A record that is there but is not one (unreadable, not JSON, too large,
+ * naming another id): say so with the remedy, code EBADMSG, so that callers
+ * tell it from a missing record. */
+static int
+damaged(struct tk_err *err, const char *id)
+{
+	char why[sizeof(err->msg)];
+
+	if (!err)
+		return -1;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	tk_err_set(err, "image %.12s: its record is damaged (%s); tk-rm --image %s removes it",
+		   id, why, id);
+	err->code = EBADMSG;
+	return -1;
+}
+
 int
 image_load(struct tk_store *st, const char *id, struct tk_image *img, struct tk_err *err)
 {
@@ -152,9 +169,13 @@ image_load(struct tk_store *st, const char *id, struct tk_image *img, struct tk_
 	if (!buf) {
 		if (err && err->code == ENOENT)
 			tk_err_set(err, "no such image: '%s'", tk_quote(id, qbuf, sizeof(qbuf)));
+		else if (err && !tk_errno_is_resource(err->code))
+			damaged(err, id);
 		return -1;
 	}
-	return record_parse(buf, len, id, img, err);
+	if (record_parse(buf, len, id, img, err) < 0)
+		return damaged(err, id);
+	return 0;
 }
 
 void
@@ -192,6 +213,13 @@ newest_first(const void *a, const void *b)
 int
 image_list(struct tk_store *st, struct tk_image **imgs, size_t *n, struct tk_err *err)
 {
+	return image_scan(st, imgs, n, NULL, NULL, err);
+}
+
+int
+image_scan(struct tk_store *st, struct tk_image **imgs, size_t *n, char ***bad_ids,
+	   char ***bad_whys, struct tk_err *err)
+{
 	struct tk_image *v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
@@ -220,9 +248,15 @@ image_list(struct tk_store *st, struct tk_image **imgs, size_t *n, struct tk_err
 			cap = cap ? 2 * cap : 16;
 			v = xrealloc(v, cap * sizeof(*v));
 		}
-		/* A record that vanished or is damaged is not an image. */
+		/* A record that vanished or is damaged is not an image; the
+		 * damaged ones are reported to whoever asks. */
 		if (image_load(st, id, &v[cnt], &e2) == 0) {
 			cnt++;
+		} else if (e2.code == EBADMSG) {
+			if (bad_ids)
+				strv_push(bad_ids, id);
+			if (bad_whys)
+				strv_push(bad_whys, e2.msg);
 		} else if (tk_errno_is_resource(e2.code)) {
 			closedir(d);
 			image_list_free(v, cnt);
@@ -247,6 +281,7 @@ image_resolve(struct tk_store *st, const char *ref, struct tk_image *img, struct
 	const char *hex = ref;
 	size_t n = 0, found = 0, which = 0;
 	bool by_name;
+	cleanup_strv char **bad_ids = NULL, **bad_whys = NULL;
 
 	if (!ref || !*ref)
 		return tk_err_set(err, "no such image: ''");
@@ -255,10 +290,22 @@ image_resolve(struct tk_store *st, const char *ref, struct tk_image *img, struct
 		hex = ref + 7;
 		by_name = false;
 	}
-	/* A full id needs no listing. */
-	if (strlen(hex) == 64 && is_hex(hex) && image_load(st, hex, img, NULL) == 0)
-		return 0;
-	if (image_list(st, &all, &n, err) < 0)
+	/* A full id needs no listing. A damaged record is an error naming the
+	 * image (img->id is set, for tk-rm --image). */
+	if (strlen(hex) == 64 && is_hex(hex)) {
+		struct tk_err e2;
+
+		if (image_load(st, hex, img, &e2) == 0)
+			return 0;
+		if (e2.code == EBADMSG) {
+			memset(img, 0, sizeof(*img));
+			memcpy(img->id, hex, 65);
+			if (err)
+				*err = e2;
+			return -1;
+		}
+	}
+	if (image_scan(st, &all, &n, &bad_ids, &bad_whys, err) < 0)
 		return -1;
 	if (by_name) {
 		for (size_t i = 0; i < n && !found; i++)
@@ -282,7 +329,29 @@ image_resolve(struct tk_store *st, const char *ref, struct tk_image *img, struct
 		}
 	}
 	if (!found) {
+		size_t nbad = strv_len(bad_ids);
+
 		image_list_free(all, n);
+		/* A unique prefix of a damaged record names it. */
+		if (strlen(hex) >= 3 && is_hex(hex)) {
+			size_t hit = 0, k = 0;
+
+			for (size_t i = 0; i < nbad; i++)
+				if (!strncmp(bad_ids[i], hex, strlen(hex)))
+					hit++, k = i;
+			if (hit == 1) {
+				memset(img, 0, sizeof(*img));
+				memcpy(img->id, bad_ids[k], 65);
+				tk_err_set(err, "%s", bad_whys[k]);
+				if (err)
+					err->code = EBADMSG;
+				return -1;
+			}
+		}
+		if (nbad)
+			return tk_err_set(err, "no such image: '%s' (%zu damaged image record%s: "
+					  "tk-ls --images names them)",
+					  tk_quote(ref, qbuf, sizeof(qbuf)), nbad, nbad == 1 ? "" : "s");
 		return tk_err_set(err, "no such image: '%s'", tk_quote(ref, qbuf, sizeof(qbuf)));
 	}
 	*img = all[which];
@@ -459,6 +528,27 @@ image_untag(struct tk_store *st, const char *name, struct tk_err *err)
 	return 0;
 }
 
+/* Every layer in layers/ (the directory at ldir), appended to *v. */
+static int
+layer_names(int ldir, char ***v, struct tk_err *err)
+{
+	struct dirent *de;
+	int fd = dup(ldir);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return tk_err_errno(err, "cannot read the layers directory");
+	}
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (tk_valid_hex64(de->d_name))
+			strv_push(v, de->d_name);
+	closedir(d);
+	return 0;
+}
+
 int
 image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 {
@@ -468,12 +558,22 @@ image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 	char **doomed = NULL;
 	size_t n = 0;
 	int ret = 0;
+	bool bad = false;
+	cleanup_strv char **others_bad = NULL;
 
 	lock = store_lock(st, err);
 	if (lock < 0)
 		return -1;
-	if (image_load(st, id, &img, err) < 0)
-		return -1;
+	/* A damaged record does not say which layers it used: remove it, then
+	 * every layer no other record uses (a pull publishes its layers and
+	 * its record under the lock we hold, so none is half-made). */
+	if (image_load(st, id, &img, err) < 0) {
+		if (!err || err->code != EBADMSG)
+			return -1;
+		memset(&img, 0, sizeof(img));
+		img.layers = xcalloc(1, sizeof(char *));
+		bad = true;
+	}
 	idir = store_dir(st, "images", err);
 	ldir = idir < 0 ? -1 : store_dir(st, "layers", err);
 	tdir = ldir < 0 ? -1 : store_dir(st, "tmp", err);
@@ -484,7 +584,11 @@ image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 		tk_err_errno(err, "cannot remove image record '%s'", id);
 		goto out_err;
 	}
-	if (image_list(st, &all, &n, err) < 0)
+	if (image_scan(st, &all, &n, &others_bad, NULL, err) < 0)
+		goto out_err;
+	/* Another damaged record may use any layer: then keep them all (the
+	 * removal of the last damaged record sweeps). */
+	if (bad && !others_bad && layer_names(ldir, &img.layers, err) < 0)
 		goto out_err;
 	/* Move unused layers out of layers/ while locked (a half-removed
 	 * layer never keeps its name); remove them after. A crash leaves

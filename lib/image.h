@@ -33,12 +33,19 @@ struct tk_image {
 int image_resolve(struct tk_store *st, const char *ref, struct tk_image *img,
 		  struct tk_err *err);
 int image_load(struct tk_store *st, const char *id, struct tk_image *img, struct tk_err *err);
-/* All images, sorted newest first. */
+/* All images, sorted newest first. A damaged record is no image: image_load
+ * and image_resolve fail on one with code EBADMSG and a message naming the
+ * remedy (image_resolve sets img->id then); image_scan also returns their
+ * ids and those messages (either may be NULL). */
 int image_list(struct tk_store *st, struct tk_image **imgs, size_t *n, struct tk_err *err);
+int image_scan(struct tk_store *st, struct tk_image **imgs, size_t *n, char ***bad_ids,
+	       char ***bad_whys, struct tk_err *err);
 void image_free(struct tk_image *img);
 void image_list_free(struct tk_image *imgs, size_t n);
 /* Remove the record, then every layer no remaining image uses. The caller
- * has checked that no container uses it. Takes the store lock. */
+ * has checked that no container uses it. Takes the store lock. For a
+ * damaged record, whose layers are unknown, every layer no loadable record
+ * uses goes. */
 int image_delete(struct tk_store *st, const char *id, struct tk_err *err);
 /* Remove one name from whatever image has it; the image stays. */
 int image_untag(struct tk_store *st, const char *name, struct tk_err *err);

@@ -156,4 +156,56 @@ test_expect_success 'an image record of 100 KiB is read whole; one over 4 MiB is
 	test "$(tmp_left "$big")" = ""
 '
 
+test_expect_success 'a damaged image record is named with its remedy; tk-rm --image removes it and its layers' '
+	dmg=$TRASH/dmg &&
+	id=$(tk-pull -q --root "$dmg" --name bb "tar:$TRASH/bb.tar.gz") &&
+	mkdir "$TRASH/two" && echo two >"$TRASH/two/f" &&
+	tar -C "$TRASH/two" -czf "$TRASH/two.tar.gz" . &&
+	id2=$(tk-pull -q --root "$dmg" --name two "tar:$TRASH/two.tar.gz") &&
+	test "$(ls "$dmg/layers" | wc -l)" = 2 &&
+	keep=$(jq -r ".layers[0]" "$dmg/images/$id2.json") &&
+	echo "{\"id\": broken" >"$dmg/images/$id.json" &&
+	# By full id and by prefix: the record is named damaged, with the remedy.
+	test_status 125 tk-run --root "$dmg" --rm "$id" /bin/true 2>err &&
+	test_line_count = 1 err &&
+	test_grep "image $(printf %.12s "$id"): its record is damaged" err &&
+	test_grep "tk-rm --image $id removes it" err &&
+	test_status 125 tk-run --root "$dmg" --rm "$(printf %.8s "$id")" /bin/true 2>err &&
+	test_grep "its record is damaged" err &&
+	# By name: no such image, and a pointer to tk-ls --images.
+	test_status 125 tk-run --root "$dmg" --rm bb /bin/true 2>err &&
+	test_grep "no such image: .bb. (1 damaged image record: tk-ls --images names them)" err &&
+	# tk-ls --images lists the good one and says which record is damaged.
+	tk-ls --root "$dmg" --images -q >out 2>err &&
+	echo "$id2" >expect &&
+	test_cmp expect out &&
+	test_line_count = 1 err &&
+	test_grep "tk-ls: image $(printf %.12s "$id"): its record is damaged" err &&
+	# The remedy works: the record and the layer only it used go.
+	tk-rm --root "$dmg" --image "$id" >out &&
+	echo "$id" >expect &&
+	test_cmp expect out &&
+	test "$(ls "$dmg/images")" = "$id2.json" &&
+	test "$(ls "$dmg/layers")" = "$keep" &&
+	test "$(tmp_left "$dmg")" = "" &&
+	tk-ls --root "$dmg" --images -q >out 2>err &&
+	echo "$id2" >expect &&
+	test_cmp expect out &&
+	test ! -s err
+'
+
+test_expect_success 'with two damaged records, removing one keeps every layer; the last sweeps' '
+	dm2=$TRASH/dm2 &&
+	a=$(tk-pull -q --root "$dm2" --name a "tar:$TRASH/bb.tar.gz") &&
+	b=$(tk-pull -q --root "$dm2" --name b "tar:$TRASH/two.tar.gz") &&
+	echo "{}" >"$dm2/images/$a.json" &&
+	echo "[" >"$dm2/images/$b.json" &&
+	tk-rm --root "$dm2" --image "$a" >/dev/null &&
+	test "$(ls "$dm2/layers" | wc -l)" = 2 &&
+	tk-rm --root "$dm2" --image "$b" >/dev/null &&
+	test "$(ls "$dm2/images")" = "" &&
+	test "$(ls "$dm2/layers")" = "" &&
+	test "$(tmp_left "$dm2")" = ""
+'
+
 test_done
