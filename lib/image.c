@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "image.h"
 #include "json.h"
 #include "userns.h"
@@ -558,15 +559,17 @@ image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 	char **doomed = NULL;
 	size_t n = 0;
 	int ret = 0;
+	struct tk_container *cs = NULL;
+	size_t nc = 0;
 	bool bad = false;
-	cleanup_strv char **others_bad = NULL;
 
 	lock = store_lock(st, err);
 	if (lock < 0)
 		return -1;
 	/* A damaged record does not say which layers it used: remove it, then
-	 * every layer no other record uses (a pull publishes its layers and
-	 * its record under the lock we hold, so none is half-made). */
+	 * every layer that no image record and no container uses (a pull
+	 * publishes its layers and its record, tk-run makes its container,
+	 * under the lock we hold). */
 	if (image_load(st, id, &img, err) < 0) {
 		if (!err || err->code != EBADMSG)
 			return -1;
@@ -584,11 +587,9 @@ image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 		tk_err_errno(err, "cannot remove image record '%s'", id);
 		goto out_err;
 	}
-	if (image_scan(st, &all, &n, &others_bad, NULL, err) < 0)
+	if (image_list(st, &all, &n, err) < 0 || container_list(st, &cs, &nc, err) < 0)
 		goto out_err;
-	/* Another damaged record may use any layer: then keep them all (the
-	 * removal of the last damaged record sweeps). */
-	if (bad && !others_bad && layer_names(ldir, &img.layers, err) < 0)
+	if (bad && layer_names(ldir, &img.layers, err) < 0)
 		goto out_err;
 	/* Move unused layers out of layers/ while locked (a half-removed
 	 * layer never keeps its name); remove them after. A crash leaves
@@ -603,6 +604,10 @@ image_delete(struct tk_store *st, const char *id, struct tk_err *err)
 				used = !strcmp(all[k].layers[m], img.layers[i]);
 		for (size_t k = 0; k < i && !used; k++)
 			used = !strcmp(img.layers[k], img.layers[i]);
+		/* A container keeps its layers, whatever became of its image
+		 * record (a damaged one's too). */
+		for (size_t k = 0; k < nc && !used; k++)
+			used = strv_has(cs[k].layers, img.layers[i]);
 		if (used)
 			continue;
 		if (tk_random_id(rnd, err) < 0)
@@ -627,6 +632,7 @@ out_err:
 out:
 	strv_free(doomed);
 	image_list_free(all, n);
+	container_list_free(cs, nc);
 	image_free(&img);
 	return ret;
 }

@@ -42,10 +42,10 @@ int image_scan(struct tk_store *st, struct tk_image **imgs, size_t *n, char ***b
 	       char ***bad_whys, struct tk_err *err);
 void image_free(struct tk_image *img);
 void image_list_free(struct tk_image *imgs, size_t n);
-/* Remove the record, then every layer no remaining image uses. The caller
- * has checked that no container uses it. Takes the store lock. For a
- * damaged record, whose layers are unknown, every layer no loadable record
- * uses goes. */
+/* Remove the record, then every layer of it that no remaining image and
+ * no container uses. The caller has checked that no container uses the
+ * image. Takes the store lock. For a damaged record, whose layers are
+ * unknown, that is every layer in the store no one uses. */
 int image_delete(struct tk_store *st, const char *id, struct tk_err *err);
 /* Remove one name from whatever image has it; the image stays. */
 int image_untag(struct tk_store *st, const char *name, struct tk_err *err);

@@ -87,15 +87,6 @@ struct pull {
 	size_t cache_len;
 };
 
-static bool
-strv_has(char *const *v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
-
 static void
 progress(struct pull *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

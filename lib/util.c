@@ -116,6 +116,15 @@ strv_dup(char *const *v)
 	return r;
 }
 
+bool
+strv_has(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
 void
 strv_push(char ***v, const char *s)
 {

@@ -28,6 +28,8 @@ size_t strv_len(char *const *v);
 void strv_free(char **v);
 char **strv_dup(char *const *v);
 void strv_push(char ***v, const char *s);
+/* Whether v (may be NULL) holds s. */
+bool strv_has(char *const *v, const char *s);
 
 /* [a-z0-9][a-z0-9_.-]{0,63}: container and image names (SECURITY.md 16). */
 bool tk_valid_name(const char *s);

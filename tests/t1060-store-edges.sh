@@ -194,15 +194,21 @@ test_expect_success 'a damaged image record is named with its remedy; tk-rm --im
 	test ! -s err
 '
 
-test_expect_success 'with two damaged records, removing one keeps every layer; the last sweeps' '
+test_expect_success 'removing a damaged record keeps the layers a container uses, whatever its image' '
 	dm2=$TRASH/dm2 &&
 	a=$(tk-pull -q --root "$dm2" --name a "tar:$TRASH/bb.tar.gz") &&
 	b=$(tk-pull -q --root "$dm2" --name b "tar:$TRASH/two.tar.gz") &&
+	la=$(jq -r ".layers[0]" "$dm2/images/$a.json") &&
+	tk-run --root "$dm2" --name c a /bin/true &&
 	echo "{}" >"$dm2/images/$a.json" &&
 	echo "[" >"$dm2/images/$b.json" &&
-	tk-rm --root "$dm2" --image "$a" >/dev/null &&
-	test "$(ls "$dm2/layers" | wc -l)" = 2 &&
+	test_must_fail tk-rm --root "$dm2" --image "$a" 2>err &&
+	test_grep "container .* uses it" err &&
 	tk-rm --root "$dm2" --image "$b" >/dev/null &&
+	test "$(ls "$dm2/images")" = "$a.json" &&
+	test "$(ls "$dm2/layers")" = "$la" &&
+	tk-rm --root "$dm2" c >/dev/null &&
+	tk-rm --root "$dm2" --image "$a" >/dev/null &&
 	test "$(ls "$dm2/images")" = "" &&
 	test "$(ls "$dm2/layers")" = "" &&
 	test "$(tmp_left "$dm2")" = ""
