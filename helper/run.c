@@ -712,6 +712,7 @@ recycle(int ctsfd, int ctfd, const char *id)
 	struct stat st;
 	ssize_t n;
 	int fd, tmpfd;
+	bool kept = false;
 
 	if (rm_contents(dup(ctfd), 0, true) < 0)
 		return false;
@@ -733,12 +734,13 @@ recycle(int ctsfd, int ctfd, const char *id)
 	}
 	flock(ctfd, LOCK_UN);   /* the next run locks it under its new id */
 	tmpfd = openat(TK_STORE_FD, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	for (int i = 0; tmpfd >= 0 && i < TK_SPARES; i++) {
+	for (int i = 0; tmpfd >= 0 && !kept && i < TK_SPARES; i++) {
 		snprintf(spare, sizeof(spare), "spare-%d", i);
-		if (renameat2(ctsfd, id, tmpfd, spare, RENAME_NOREPLACE) == 0)
-			return true;
+		kept = renameat2(ctsfd, id, tmpfd, spare, RENAME_NOREPLACE) == 0;
 	}
-	return false;
+	if (tmpfd >= 0)
+		close(tmpfd);
+	return kept;
 }
 
 /*

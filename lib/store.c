@@ -70,9 +70,14 @@ store_open(struct tk_store *st, const char *root, bool create, struct tk_err *er
 	path = root && *root ? xstrdup(root) : default_root();
 	if (!path)
 		return tk_err_set(err, "cannot find a home directory for the store: set TK_ROOT");
-	if (create && mkdir_parents(path, err) < 0)
-		return -1;
+	/* The store is there on every start but the first: create its
+	 * path only when it is missing (a mkdir per component otherwise). */
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdir_parents(path, err) < 0)
+			return -1;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return tk_err_errno(err, "cannot open store '%s'", path);
 	if (fstat(fd, &sb) < 0)
