@@ -214,4 +214,20 @@ test_expect_success 'removing a damaged record keeps the layers a container uses
 	test "$(tmp_left "$dm2")" = ""
 '
 
+test_expect_success 'a store whose parents are missing is made on first use, then opened as it is' '
+	r="$TRASH/no/such/dir/store" &&
+	TK_ROOT="$r" tk-ls -q >out &&
+	test ! -s out &&
+	test "$(stat -c %a "$r")" = 700 &&
+	test "$(stat -c %a "$TRASH/no/such")" = 755 &&
+	for d in tmp layers images containers; do test -d "$r/$d" || return 1; done &&
+	rmdir "$r/tmp" &&
+	TK_ROOT="$r" tk-ls -q >out &&
+	test -d "$r/tmp" &&
+	test_must_fail env TK_ROOT="$TRASH/no/such/file" tk-inspect x 2>err &&
+	test_line_count = 1 err &&
+	test_grep "cannot open store" err &&
+	rm -rf "$TRASH/no"
+'
+
 test_done
