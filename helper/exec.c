@@ -108,6 +108,7 @@ pin_container(const char *id, pid_t *pidp)
 	int dir = open_record_dir(), pidfd, pid;
 	ssize_t n = read_small(dir, id, buf, sizeof(buf));
 	bool zombie = true;
+	struct stat root, its;
 
 	close(dir);
 	if (n <= 0 || sscanf(buf, "%d %llu", &pid, &want) != 2 || pid <= 1)
@@ -116,6 +117,12 @@ pin_container(const char *id, pid_t *pidp)
 	/* Not a zombie either: its namespaces would be gone. */
 	if (pidfd < 0 || proc_starttime(pid, &zombie) != want || zombie)
 		not_running(id);
+	/* Not before it has pivoted into its root: a command joining its
+	 * mount namespace earlier would start in the host's tree. */
+	snprintf(buf, sizeof(buf), "/proc/%d/root", pid);
+	if (stat(buf, &its) < 0 || stat("/", &root) < 0 ||
+	    (its.st_dev == root.st_dev && its.st_ino == root.st_ino))
+		die(TK_EXIT_FAIL, "container %s is still starting: try again", id);
 	*pidp = pid;
 	return pidfd;
 }

@@ -117,6 +117,23 @@ test_expect_success 'exec into a stopped container fails cleanly' '
 	test_cmp e1 e2
 '
 
+# A command that joined the mount namespace before the first process
+# pivoted would start in the host's tree: a record naming a process whose
+# root is still the host's / (here a plain sleep of ours) is refused.
+test_expect_success 'exec refuses a container that has not pivoted into its root yet' '
+	sleep 1000 &
+	p=$! &&
+	test_atexit "kill $p" &&
+	t=$(sed "s/^.*) //" /proc/$p/stat | cut -d" " -f20) &&
+	id=notpivoted-$$ &&
+	test_atexit "rm -f /run/tk/0/$id" &&
+	echo "$p $t" >/run/tk/0/$id &&
+	test_status 125 "$TK_HELPER" exec "$id" -- /bin/sh -c "echo ran >$TRASH/ran" 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "still starting" err &&
+	! test -e "$TRASH/ran"
+'
+
 test_expect_success 'the helper refuses bad exec arguments' '
 	test_status 2 "$TK_HELPER" exec ../x -- true 2>err &&
 	test_status 2 "$TK_HELPER" exec --user -1 "$box" -- true 2>err &&
