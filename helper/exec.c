@@ -120,8 +120,9 @@ pin_container(const char *id, pid_t *pidp)
 	/* Not before it has pivoted into its root: a command joining its
 	 * mount namespace earlier would start in the host's tree. */
 	snprintf(buf, sizeof(buf), "/proc/%d/root", pid);
-	if (stat(buf, &its) < 0 || stat("/", &root) < 0 ||
-	    (its.st_dev == root.st_dev && its.st_ino == root.st_ino))
+	if (stat(buf, &its) < 0 || stat("/", &root) < 0)
+		not_running(id);
+	if (its.st_dev == root.st_dev && its.st_ino == root.st_ino)
 		die(TK_EXIT_FAIL, "container %s is still starting: try again", id);
 	*pidp = pid;
 	return pidfd;
