@@ -218,8 +218,6 @@ verb_exec(int argc, char **argv)
 
 	/* Phase 2. */
 	drop_privileges_for_good();
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "exec: prctl");
 
 	/* Phase 3. */
 	if (pidfd != PIDFD && dup3(pidfd, PIDFD, O_CLOEXEC) < 0)
