@@ -11,7 +11,7 @@ LIBOBJ += lib/monitor.o lib/logs.o lib/user.o lib/pty.o lib/start.o
 LIBOBJ += lib/cli.o
 LIBOBJ += lib/lscache.o
 HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
-         helper/util.o helper/seccomp.o helper/cgroup.o helper/exec.o helper/init.o \
+         helper/util.o helper/payload.o helper/cgroup.o helper/join.o helper/init.o \
          helper/check.o
 
 # Only the tools that need a library link it (STYLE.md).
@@ -66,6 +66,14 @@ bin/%.o: bin/%.c lib/*.h helper/protocol.h build-flags
 bin/%: bin/%.o lib/libtk.a $(SANOBJ)
 	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(SANOBJ) $(LIBS_$*)
 
+# tk-exec enters a container itself, with the caller's credentials: the
+# payload's entry is the helper's own code, built for it too.
+bin/payload.o: helper/payload.c helper/payload.h helper/seccomp-bpf.h build-flags
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
+
+bin/tk-exec: bin/tk-exec.o bin/payload.o lib/libtk.a $(SANOBJ)
+	$(CC) $(LDFLAGS) -o $@ $< bin/payload.o lib/libtk.a $(SANOBJ) $(LIBS_tk-exec)
+
 # The monitor of detached containers: libc only, static, small (its RSS
 # is per running container).
 bin/tk-monitor: bin/tk-monitor.c build-flags $(SANOBJ)
@@ -73,7 +81,7 @@ bin/tk-monitor: bin/tk-monitor.c build-flags $(SANOBJ)
 
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
 # The generated seccomp-bpf.h is left out of the glob (it would appear only
-# after the first build and rebuild everything); seccomp.o names it below.
+# after the first build and rebuild everything); payload.o names it below.
 helper/%.o: helper/%.c $(filter-out helper/seccomp-bpf.h,$(wildcard helper/*.h)) \
 		lib/sanitize.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
@@ -86,7 +94,7 @@ tools/mkseccomp: tools/mkseccomp.c
 helper/seccomp-bpf.h: tools/mkseccomp
 	tools/mkseccomp >$@.tmp && mv $@.tmp $@
 
-helper/seccomp.o: helper/seccomp-bpf.h
+helper/payload.o: helper/seccomp-bpf.h
 
 helper/tk-helper: $(HOBJ) $(SANOBJ)
 	$(CC) $(LDFLAGS) $(HLDFLAGS) -o $@ $^
@@ -157,7 +165,7 @@ bench: all
 # which only makes die() return to the harness.
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = helper-run-argv helper-exec-argv helper-conf lib-parsers lib-manifest lib-layer
+FUZZ_TARGETS  = helper-run-argv helper-conf lib-parsers lib-manifest lib-layer
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(CPPFLAGS) -DTK_FUZZ
 FUZZ_HSRC     = $(filter-out helper/main.c,$(wildcard helper/*.c))
@@ -165,9 +173,6 @@ FUZZ_HSRC     = $(filter-out helper/main.c,$(wildcard helper/*.c))
 fuzz/bin/helper-run-argv: fuzz/helper-run-argv.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
 	@mkdir -p fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/run.c,$(FUZZ_HSRC))
-fuzz/bin/helper-exec-argv: fuzz/helper-exec-argv.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
-	@mkdir -p fuzz/bin
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/exec.c,$(FUZZ_HSRC))
 fuzz/bin/helper-conf: fuzz/helper-conf.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
 	@mkdir -p fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/policy.c,$(FUZZ_HSRC))

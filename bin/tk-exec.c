@@ -3,25 +3,53 @@
  *
  * The story: resolve the container in the caller's store, refuse one that
  * is not running, work out the environment, user and working directory
- * (the container's, then our flags), then exec tk-helper's exec verb
- * (chain-loading, as tk-run: the helper's status is the command's). The
- * helper pins the container by the root-owned record and joins it with
- * the caller's own credentials.
+ * (the container's, then our flags), then join it with the caller's own
+ * credentials, which suffice: the caller owns the container's user
+ * namespace. Only its cgroups are root's: `tk-helper join ID PID` moves us
+ * into them first, when it has any (limits), so that the command counts
+ * against them.
+ *
+ *  1. Pin pid 1 of the container (a pidfd, checked against the record);
+ *     refuse it while it has not pivoted into its root yet (a command
+ *     joining its mount namespace then would start in the host's tree).
+ *  2. Into its cgroups (the helper), then non-dumpable until the exec:
+ *     once we are in the container's user namespace, nothing there may
+ *     reach our memory (CVE-2019-5736).
+ *  3. Every descriptor closed but the pidfd (and --tty's socket): none of
+ *     ours reaches the container (runc CVE-2024-21626). setns(pidfd) into
+ *     its user, mount, pid, uts, ipc, net and cgroup namespaces at once.
+ *  4. clone a child (a pid namespace applies to children) that shares our
+ *     memory until its exec (posix_spawn's way: no page tables copied; we
+ *     are stopped meanwhile, CLONE_VFORK). It starts a new session (no
+ *     controlling terminal: no TIOCSTI into ours; with --tty, a new pty
+ *     from the container's devpts, helper/payload.c), and enters the
+ *     payload as the helper's G does (helper/payload.c): ids, capabilities,
+ *     no_new_privs, working directory, seccomp, exec. We forward signals,
+ *     wait, and exit with its status; we never enter the pid namespace.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "container.h"
 #include "helper.h"
+#include "payload.h"
 #include "protocol.h"
 #include "pty.h"
 #include "store.h"
 #include "user.h"
+#include "sanitize.h"
 #include "util.h"
 #include "banned.h"
 
@@ -40,6 +68,201 @@ static const char usage_text[] =
 	"Exit status: the command's own; 125 if tk failed (the container is not\n"
 	"running, say), 126 if the command cannot be executed, 127 if it was not found.\n";
 
+/* payload.c's way out, here and in the child: one line, then exit. */
+static _Noreturn void
+vdie(int status, int errnum, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s: ", tk_prog);
+
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (errnum && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
+	if ((size_t)n >= sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	(void)!write(2, buf, n);
+	_exit(status);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdie(status, 0, fmt, ap);
+}
+
+void
+die_errno(int status, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdie(status, e, fmt, ap);
+}
+
+#define PIDFD 3
+
+struct exec_ctx {
+	const struct tk_container *c;
+	const char *id;
+	char **argv;
+	bool tty, can_setgroups;
+};
+static struct payload pl;
+
+static _Noreturn void
+not_running(const char *id)
+{
+	die(TK_EXIT_FAIL, "container %.12s is not running", id);
+}
+
+/* Whether the container has cgroups of tk's: a line of /proc/PID/cgroup
+ * that ends in /<uid>/<id> (the helper checks them again, as root). */
+static bool
+has_cgroups(pid_t pid, const char *id)
+{
+	char path[64], tail[96], *line, *save = NULL;
+	cleanup_free char *buf = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	snprintf(tail, sizeof(tail), "/%u/%s", (unsigned)getuid(), id);
+	buf = read_file_at(AT_FDCWD, path, 1 << 16, NULL, NULL);
+	if (!buf)
+		not_running(id);
+	for (line = strtok_r(buf, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
+		found = strlen(line) > strlen(tail) && !strcmp(line + strlen(line) - strlen(tail), tail);
+	return found;
+}
+
+/* The pid a pidfd pins (its fdinfo). */
+static pid_t
+pidfd_pid(int pidfd)
+{
+	char path[64], *p;
+	cleanup_free char *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	buf = read_file_at(AT_FDCWD, path, 1 << 12, NULL, NULL);
+	p = buf ? strstr(buf, "\nPid:") : NULL;
+	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+}
+
+/* Phase 1's checks on the pinned pid 1: it has pivoted, and its user
+ * namespace is ours to join; setgroups allowed there (SECURITY.md 25:
+ * not without a subgid range). 0 without a user namespace of its own
+ * (root's --userns host), else CLONE_NEWUSER. */
+static int
+check_container(pid_t pid, struct exec_ctx *x)
+{
+	char path[64], buf[16] = "";
+	struct stat root, its, own;
+	uid_t owner;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if (stat(path, &its) < 0 || stat("/", &root) < 0)
+		not_running(x->id);
+	if (its.st_dev == root.st_dev && its.st_ino == root.st_ino)
+		die(TK_EXIT_FAIL, "container %.12s is still starting: try again", x->id);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &its) < 0 || stat("/proc/self/ns/user", &own) < 0)
+		not_running(x->id);
+	x->can_setgroups = true;
+	if (its.st_ino == own.st_ino && its.st_dev == own.st_dev)
+		return close(fd), 0;
+	if (ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 || owner != getuid())
+		die(TK_EXIT_FAIL, "container %.12s: its user namespace is not yours", x->id);
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	x->can_setgroups = fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && !strncmp(buf, "allow", 5);
+	if (fd >= 0)
+		close(fd);
+	return CLONE_NEWUSER;
+}
+
+static char child_stack[256 * 1024] __attribute__((aligned(16)));
+
+static int
+child_start(void *arg)
+{
+	const struct exec_ctx *x = arg;
+
+	tk_san_stack_enter(child_stack, sizeof(child_stack));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "prctl");
+	if (setsid() < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a session");
+	if (x->tty)
+		tty_setup(TK_NOTIFY_FD);
+	if (close_range(3, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	payload_enter(&pl, x->can_setgroups);
+	exec_payload(x->argv, pl.env);
+}
+
+/* Phases 1 to 4; sockfd: --tty's, on TK_NOTIFY_FD (pty_run_fn), or -1. */
+static int
+enter(void *arg, int sockfd)
+{
+	struct exec_ctx *x = arg;
+	struct tk_err err;
+	sigset_t fwd;
+	int pidfd, flags, r;
+	pid_t pid, child, helper = -1;
+
+	/* Phase 1. */
+	if (container_pidfd(x->c, &pidfd, &err) < 0)
+		tk_die_err(TK_EXIT_FAIL, &err);
+	pid = pidfd < 0 ? -1 : pidfd_pid(pidfd);
+	if (pid <= 1)
+		not_running(x->id);
+	flags = check_container(pid, x);
+	/* Phase 2: the helper moves us while we go on; we wait for it before
+	 * the child is cloned (it starts in our cgroups). */
+	if (has_cgroups(pid, x->id) &&
+	    (helper = helper_join_start(x->id, (int)getpid(), &err)) < 0)
+		tk_die_err(TK_EXIT_FAIL, &err);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "prctl");
+	/* Phase 3. */
+	if (pidfd != PIDFD && dup3(pidfd, PIDFD, O_CLOEXEC) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot move descriptors");
+	if (close_range(sockfd >= 0 ? TK_NOTIFY_FD + 1 : PIDFD + 1, ~0U, 0) < 0)
+		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	flags |= CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		 CLONE_NEWCGROUP;
+	tk_san_report_to_stderr();
+	if (setns(PIDFD, flags) < 0) {
+		if (errno == ESRCH)
+			not_running(x->id);
+		die_errno(TK_EXIT_FAIL, "cannot join container %.12s", x->id);
+	}
+	if (helper > 0 && (r = helper_wait(helper, &err)) != 0) {
+		if (r < 0)
+			tk_die_err(TK_EXIT_FAIL, &err);
+		return r;   /* the helper said why */
+	}
+	/* Phase 4. */
+	block_forwarded(&fwd);
+	child = clone(child_start, child_stack + sizeof(child_stack),
+		      CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+	if (child < 0)
+		die_errno(TK_EXIT_FAIL, "cannot start a process in container %.12s", x->id);
+	tk_san_stack_leave();
+	close(PIDFD);
+	if (sockfd >= 0)
+		close(sockfd);
+	return forward_until_exit(&fwd, child);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,15 +277,15 @@ main(int argc, char **argv)
 		{ 0 },
 	};
 	struct tk_store st = { .fd = -1 };
-	struct tk_container c;
+	static struct tk_container c;
+	static struct exec_ctx ex;
 	struct tk_err err;
 	cleanup_strv char **envflags = NULL;
 	const char *root = NULL, *user = NULL, *workdir = NULL;
-	const char **hargv = xcalloc(TK_MAX_ARGS, sizeof(*hargv));
 	char home[256], qbuf[96];
 	uint32_t uid, gid;
 	bool tty = false;
-	int opt, n;
+	int opt;
 
 	tk_prog = "tk-exec";
 	opterr = 0;
@@ -101,41 +324,29 @@ main(int argc, char **argv)
 	if (env_add_flags(&c.env, envflags, &err) < 0)
 		tk_die_err(125, &err);
 
-	/* The helper's fixed grammar (helper/protocol.h). */
-	n = helper_argv(hargv);
-	hargv[n++] = "exec";
-	if (tty)
-		hargv[n++] = "--tty";
-	if (c.unconfined) {
-		hargv[n++] = "--seccomp";
-		hargv[n++] = "unconfined";
+	ex.id = c.id;
+	ex.tty = tty;
+	ex.argv = argv + optind + 1;
+	pl.have_user = true;
+	pl.uid = uid;
+	pl.gid = gid;
+	pl.unconfined = c.unconfined;
+	pl.workdir = workdir ? workdir : c.workdir && c.workdir[0] == '/' ? c.workdir : "/";
+	for (size_t i = 0; c.env && c.env[i]; i++) {
+		if (pl.nenv >= MAX_ENV)
+			tk_die(125, "too many environment variables (at most %d)", MAX_ENV);
+		pl.env[pl.nenv++] = c.env[i];
 	}
-	hargv[n++] = "--user";
-	hargv[n++] = xasprintf("%u:%u", uid, gid);
-	hargv[n++] = "--workdir";
-	hargv[n++] = workdir ? workdir : c.workdir && c.workdir[0] == '/' ? c.workdir : "/";
-	for (size_t i = 0; c.env && c.env[i] && n < TK_MAX_ARGS - 300; i++) {
-		hargv[n++] = "--env";
-		hargv[n++] = c.env[i];
-	}
-	hargv[n++] = c.id;
-	hargv[n++] = "--";
-	for (int i = optind + 1; i < argc; i++) {
-		if (n >= TK_MAX_ARGS - 1)
-			tk_die(125, "too many arguments");
-		hargv[n++] = argv[i];
-	}
-	hargv[n] = NULL;
-	if (getuid() == 0) {
+	ex.c = &c;
+	if (getuid() == 0) {   /* root is the caller, whoever it came from */
 		unsetenv("SUDO_UID");
 		unsetenv("SUDO_GID");
 	}
 	if (tty) {
-		int r = pty_run(-1, hargv, &err);
+		int r = pty_run_fn(enter, &ex, &err);
 		if (r < 0)
 			tk_die_err(125, &err);
 		return r;
 	}
-	execvp(hargv[0], (char *const *)hargv);
-	tk_die(125, "cannot run %s: %s", hargv[0], strerror(errno));
+	return enter(&ex, -1);
 }

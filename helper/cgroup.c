@@ -799,8 +799,8 @@ cgroup_finish(void)
 }
 
 /*
- * exec: move the calling process into the cgroups of container ID, whose
- * pid 1 (pinned by the caller) is PID: in each hierarchy, the cgroup
+ * join: move WHO (pinned by the caller) into the cgroups of container ID,
+ * whose pid 1 (pinned too) is PID: in each hierarchy, the cgroup
  * /proc/PID/cgroup names, when it is tk's <parent>/<uid>/<id> for this
  * caller and container and root's. Nothing in the container can have
  * moved its pid 1 elsewhere (the cgroups are root's, SECURITY.md attack
@@ -808,7 +808,7 @@ cgroup_finish(void)
  * alone, as run left it.
  */
 void
-cgroup_join(const char *id, pid_t pid)
+cgroup_join(const char *id, pid_t pid, pid_t who)
 {
 	char path[64], buf[4096], tail[96], *line, *save = NULL;
 	ssize_t n;
@@ -840,7 +840,7 @@ cgroup_join(const char *id, pid_t pid)
 			continue;
 		ct = walk(h->root, cg + 1, NULL);
 		check_ours(ct, id);
-		put(ct, "cgroup.procs", "%d", (int)getpid());
+		put(ct, "cgroup.procs", "%d", (int)who);
 		close(ct);
 	}
 }

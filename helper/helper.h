@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "protocol.h"
+#include "payload.h"
 
 /* Who is asking (SECURITY.md 11-12). Filled once at start-up. */
 struct caller {
@@ -37,8 +37,6 @@ extern bool privileged;   /* SECURITY.md 9: tracked, never asked of geteuid() */
 /* util.c */
 extern int die_notify_fd;   /* run --notify, in G: die() writes a byte there */
 extern void (*die_hook)(void);   /* die() calls it, once, before exiting */
-_Noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-_Noreturn void die_errno(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Authorization and path failures: a generic message to the caller, the
  * detail to syslog (SECURITY.md 32). */
 _Noreturn void die_denied(const char *detail, ...) __attribute__((format(printf, 1, 2)));
@@ -51,12 +49,6 @@ bool parse_u64(const char *s, uint64_t *out);
 ssize_t read_small(int dirfd, const char *name, char *buf, size_t size);
 int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
 void write_all_or_die(int fd, const char *buf, size_t len, const char *what);
-/* The parent of a container's process (run, exec, --init's pid 1): every
- * signal but the stop signals blocked; the signals in FWD forwarded to
- * CHILD, and every child reaped, until CHILD ends; then its exit status
- * (status_of). */
-void block_forwarded(sigset_t *fwd);
-int forward_until_exit(const sigset_t *fwd, pid_t child);
 /* Every id, real, effective and saved, the caller's for good; verified. */
 void become_caller(void);
 /* Temporarily switch file credentials to the caller (SECURITY.md 18). */
@@ -87,43 +79,16 @@ int verb_idmap(int argc, char **argv);
 /* run.c */
 int verb_run(int argc, char **argv);
 void run_remove_if_refused(int argc, char **argv);
-/* Shared with exec.c. */
+/* Shared with join.c. */
 int open_record_dir(void);   /* /run/tk/<caller uid>, root-owned */
 unsigned long long proc_starttime(pid_t pid, bool *zombie);
-int status_of(int wstatus);
-void drop_privileges_for_good(void);
-_Noreturn void exec_payload(char **argv, char **env);
-
-#define MAX_ENV 1024
-/* What run and exec both take: who the payload is, where, with what. */
-struct payload {
-	bool unconfined, have_user;
-	uint32_t uid, gid;
-	const char *workdir;
-	char *env[MAX_ENV + 1];
-	int nenv;
-};
-/* A flag option: true when A is NAME (bad() when it comes twice). */
-bool flag_opt(const char *a, const char *name, bool *seen, void (*bad)(const char *what));
-/* Option A (--seccomp, --user, --workdir or --env) with its value V into
- * P; a bad value is a usage error. False when A is none of these. */
-bool payload_opt(const char *a, const char *v, struct payload *p,
-		 void (*bad)(const char *what));
-/* The last steps before exec, run and exec alike: drop to the payload's
- * ids, parent-death signal again, chdir and check it, the caller's
- * limits back, signals unblocked, seccomp last (SECURITY.md 26-27). */
-void payload_enter(const struct payload *p, bool can_setgroups);
-/* --tty: a pty from the container's devpts as ctty and stdio; the master
- * sent on sockfd. Call in a new session, inside the container's root. */
-void tty_setup(int sockfd);
-/* fd TK_NOTIFY_FD: a unix socket when wanted (made close-on-exec), else closed. */
-void check_notify_fd(bool wanted);
 
 /* init.c: --init; returns in the child, which executes the payload. */
 void init_fork(void);
 
-/* exec.c */
-int verb_exec(int argc, char **argv);
+/* join.c, and idmap.c's pin of a process of the caller's (its /proc dir) */
+int verb_join(int argc, char **argv);
+int pin_caller_process(const char *verb, uint32_t pid);
 
 /* mount.c */
 struct rootfs_spec {
@@ -138,8 +103,6 @@ struct rootfs_spec {
  * build the root filesystem and pivot into it. */
 void rootfs_setup(const struct rootfs_spec *spec);
 
-/* seccomp.c: the default filter; last thing before exec. */
-void seccomp_install(void);
 /* policy.c: what tk.conf allows (SECURITY.md 13, 15). Zero: no cap. */
 struct tk_policy {
 	char cgroup_parent[256];  /* "/abs/path" or "rel/path" (under the caller's cgroup) */
@@ -175,7 +138,7 @@ void cgroup_child_ns(void);        /* G: a cgroup namespace rooted at its cgroup
 void cgroup_start_reaper(void);    /* parent, root, just before the drop */
 bool cgroup_oom_killed(void);      /* parent, after G ended */
 void cgroup_finish(void);          /* parent: let the reaper remove the cgroup */
-void cgroup_join(const char *id, pid_t pid);  /* exec, root: into pinned PID's tk cgroups */
+void cgroup_join(const char *id, pid_t pid, pid_t who);  /* join, root: WHO into pinned PID's */
 /* Sizes for tk.conf: digits with an optional K, M, G or T (powers of 1024). */
 bool parse_size(const char *s, uint64_t *out);
 

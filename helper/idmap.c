@@ -77,32 +77,46 @@ owned_by_caller(int procfd)
 }
 
 /*
- * idmap PID. The target is pinned with a pidfd; its /proc directory is
- * opened after that and trusted only once the pidfd shows the process
- * still alive (a reused pid cannot pass). The process must be the caller's
- * (all four uids), and its user namespace must have been made by the caller
- * (owner uid) as a child of ours. The kernel itself refuses a second map.
+ * A process of the caller's, pinned (idmap, join): a pidfd first, then its
+ * /proc directory, trusted only once the pidfd shows the process still
+ * alive (a reused pid cannot pass); every uid of it, real, effective,
+ * saved and fs, the caller's. Returns the /proc directory.
+ */
+int
+pin_caller_process(const char *verb, uint32_t pid)
+{
+	int pidfd, procfd;
+	char path[32];
+
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0)
+		die_denied("%s: pidfd_open %u: %s", verb, pid, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (procfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		die_denied("%s: process %u is gone", verb, pid);
+	if (!owned_by_caller(procfd))
+		die_denied("%s: process %u is not the caller's", verb, pid);
+	close(pidfd);
+	return procfd;
+}
+
+/*
+ * idmap PID: the process pinned as above, and its user namespace made by
+ * the caller (owner uid) as a child of ours. The kernel itself refuses a
+ * second map.
  */
 int
 verb_idmap(int argc, char **argv)
 {
 	uint32_t pid;
-	int pidfd, procfd, nsfd, parentfd, selffd;
-	char path[32];
+	int procfd, nsfd, parentfd, selffd;
 	uid_t owner = (uid_t)-1;
 	struct idmap m;
 
 	if (argc != 2 || !parse_u32(argv[1], 1U << 22, &pid) || pid < 2)
 		die(2, "usage: tk-helper idmap PID");
-	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-	if (pidfd < 0)
-		die_denied("idmap: pidfd_open %u: %s", pid, strerror(errno));
-	snprintf(path, sizeof(path), "/proc/%u", pid);
-	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (procfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-		die_denied("idmap: process %u is gone", pid);
-	if (!owned_by_caller(procfd))
-		die_denied("idmap: process %u is not the caller's", pid);
+	procfd = pin_caller_process("idmap", pid);
 	nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 	selffd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || selffd < 0)

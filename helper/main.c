@@ -32,7 +32,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "run", verb_run, true, true },
 	{ "idmap", verb_idmap, false, false },
-	{ "exec", verb_exec, false, true },
+	{ "join", verb_join, false, false },
 };
 /* "check VERB ...": VERB's policy, unprivileged (check.c). */
 
@@ -63,7 +63,7 @@ reset_signals(void)
 static _Noreturn void
 usage(void)
 {
-	die(2, "usage: tk-helper run ... | exec ... | idmap PID | check VERB ... (not for direct use; see tk-helper(8))");
+	die(2, "usage: tk-helper run ... | join ID PID | idmap PID | check VERB ... (not for direct use; see tk-helper(8))");
 }
 
 int

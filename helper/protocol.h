@@ -25,10 +25,10 @@
  *       master is sent on fd TK_NOTIFY_FD (a unix socket) as SCM_RIGHTS
  *       with the byte TK_NOTIFY_TTY, before the payload is executed.
  *
- *   tk-helper exec [--tty] [--seccomp unconfined] [--user UID[:GID]]
- *                  [--workdir DIR] [--env K=V]... ID -- ARGV...
- *       Runs ARGV in the caller's running container ID (helper/exec.c);
- *       --tty as for run, on fd TK_NOTIFY_FD.
+ *   tk-helper join ID PID
+ *       Moves PID, a process of the caller's, into the cgroups of the
+ *       caller's running container ID (helper/join.c), for tk-exec, which
+ *       joins the container's namespaces itself.
  *
  *   tk-helper idmap PID
  *       Writes the caller's id mapping (own id plus /etc/subuid and

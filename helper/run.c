@@ -42,14 +42,6 @@
 #include "helper.h"
 #include "sanitize.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Podman's default capability set; the payload never gets more. */
-static const int default_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_SETGID,
-	CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SETFCAP,
-};
-
 struct run_opts {
 	bool rm, userns_host, net_host, notify, tty, init;
 	const char *hostname, *id;
@@ -64,6 +56,54 @@ static _Noreturn void
 usage(const char *what)
 {
 	die(2, "run: %s", what);
+}
+
+static bool
+flag_opt(const char *a, const char *name, bool *seen, void (*bad)(const char *what))
+{
+	char msg[32];
+
+	if (strcmp(a, name))
+		return false;
+	snprintf(msg, sizeof(msg), "duplicate %s", name);
+	if (*seen)
+		bad(msg);
+	*seen = true;
+	return true;
+}
+
+static bool
+payload_opt(const char *a, const char *v, struct payload *p, void (*bad)(const char *what))
+{
+	if (!strcmp(a, "--seccomp")) {
+		if (p->unconfined || strcmp(v, "unconfined"))
+			bad("--seccomp takes 'unconfined', once");
+		p->unconfined = true;
+	} else if (!strcmp(a, "--user")) {
+		char buf[32], *colon;
+		if (p->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
+			bad("bad or duplicate --user");
+		memcpy(buf, v, strlen(v) + 1);
+		colon = strchr(buf, ':');
+		if (colon)
+			*colon = 0;
+		if (!parse_u32(buf, UINT32_MAX - 2, &p->uid) ||
+		    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &p->gid))
+			bad("--user takes UID[:GID], decimal");
+		p->have_user = true;
+	} else if (!strcmp(a, "--workdir")) {
+		if (p->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
+			bad("--workdir takes one absolute path");
+		p->workdir = v;
+	} else if (!strcmp(a, "--env")) {
+		const char *eq = strchr(v, '=');
+		if (!eq || eq == v || p->nenv >= MAX_ENV)
+			bad("--env takes KEY=VALUE");
+		p->env[p->nenv++] = (char *)v;
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -139,7 +179,7 @@ check_store_fd(void)
 /* --notify: fd TK_NOTIFY_FD must be a unix socket. We only ever send
  * one byte on it, so the caller's end is all it can reach; anything else
  * there is closed, so no stray descriptor of the caller's stays open. */
-void
+static void
 check_notify_fd(bool notify)
 {
 	struct stat st;
@@ -156,52 +196,6 @@ check_notify_fd(bool notify)
 		die(TK_EXIT_FAIL, "run: --notify needs a unix socket on fd %d", TK_NOTIFY_FD);
 	if (fcntl(TK_NOTIFY_FD, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(TK_EXIT_FAIL, "run: notify fd");
-}
-
-/*
- * --tty, in G (root of its user namespace, inside the new root, in its
- * new session, before any payload code): a new pty from the container's
- * own devpts instance (mounted by mount.c; /dev is our tmpfs, nothing
- * from the image), its master sent to the caller over TK_NOTIFY_FD with
- * SCM_RIGHTS, the slave made the controlling terminal and stdio. The
- * caller's terminal never reaches the container: 0-2 are replaced here,
- * and the caller proxies bytes through the master only (SECURITY.md 27,
- * TIOCSTI).
- */
-void
-tty_setup(int sockfd)
-{
-	int master, slave, zero = 0;
-	char b = TK_NOTIFY_TTY, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &b, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-
-	/* O_NONBLOCK: for exec, /dev is the container's, and a FIFO there
-	 * must not hang us; only a pty master passes the ioctls. */
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-	if (master < 0 || ioctl(master, TIOCSPTLCK, &zero) < 0 ||
-	    fcntl(master, F_SETFL, O_RDWR) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open a pty");
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open the pty");
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(sockfd, &msg, MSG_NOSIGNAL) != 1)
-		die_errno(TK_EXIT_FAIL, "cannot pass the pty");
-	close(master);
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set the controlling terminal");
-	for (int fd = 0; fd <= 2; fd++)
-		if (dup2(slave, fd) < 0)
-			die_errno(TK_EXIT_FAIL, "cannot set up the terminal");
-	close(slave);
 }
 
 /*
@@ -380,15 +374,6 @@ set_loopback_up(void)
 	close(s);
 }
 
-static bool
-is_default_cap(int cap)
-{
-	for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
-		if (default_caps[i] == cap)
-			return true;
-	return false;
-}
-
 /* mkdir -p inside the container, after pivot_root: every path resolves
  * within the container's own root. */
 static void
@@ -407,174 +392,6 @@ make_workdir(const char *dir)
 			return;   /* chdir will report it */
 		buf[i] = c;
 	}
-}
-
-/*
- * SECURITY.md 26, in order: bounding set and ambient caps, groups, gid,
- * uid, capabilities, no_new_privs; then verify.
- */
-static void
-drop_to_payload(uint32_t uid, uint32_t gid, bool can_setgroups)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	uid_t r, e, s;
-	uint64_t want = 0;
-
-	for (int cap = 0; cap <= 63; cap++) {
-		if (is_default_cap(cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break;   /* past the kernel's last capability */
-			die_errno(TK_EXIT_FAIL, "cannot drop capability %d", cap);
-		}
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		die_errno(TK_EXIT_FAIL, "cannot clear ambient capabilities");
-	if (can_setgroups && setgroups(0, NULL) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set groups");
-	if (setresgid(gid, gid, gid) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set gid %u", gid);
-	if (setresuid(uid, uid, uid) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set uid %u", uid);
-	if (uid == 0)
-		for (size_t i = 0; i < sizeof(default_caps) / sizeof(default_caps[0]); i++)
-			want |= 1ULL << default_caps[i];
-	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = (uint32_t)want;
-	data[1].effective = data[1].permitted = (uint32_t)(want >> 32);
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set capabilities");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set no_new_privs");
-	if (getresuid(&r, &e, &s) < 0 || r != uid || e != uid || s != uid)
-		die(TK_EXIT_FAIL, "uid drop did not hold");
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0 ||
-	    (((uint64_t)data[1].permitted << 32) | data[0].permitted) != want)
-		die(TK_EXIT_FAIL, "capability drop did not hold");
-}
-
-static const char *
-env_get(char **env, const char *key)
-{
-	size_t n = strlen(key);
-
-	for (int i = 0; env[i]; i++)
-		if (!strncmp(env[i], key, n) && env[i][n] == '=')
-			return env[i] + n + 1;
-	return NULL;
-}
-
-/* execvpe with the container's PATH; exits 126 or 127 as Docker does. */
-_Noreturn void
-exec_payload(char **argv, char **env)
-{
-	const char *path, *p;
-	char buf[4096];
-	int err = ENOENT;
-
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, env);
-		err = errno;
-	} else {
-		path = env_get(env, "PATH");
-		for (p = path ? path : DEFAULT_PATH; ; p++) {
-			const char *end = strchrnul(p, ':');
-			int n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - p), p,
-					 end == p ? "" : "/", argv[0]);
-			if (n > 0 && (size_t)n < sizeof(buf)) {
-				execve(buf, argv, env);
-				if (errno == EACCES)
-					err = EACCES;
-				else if (errno != ENOENT && errno != ENOTDIR) {
-					err = errno;
-					break;
-				}
-			}
-			if (!*end)
-				break;
-			p = end;
-		}
-	}
-	if (err == ENOENT)
-		die(TK_EXIT_NOTFOUND, "cannot run '%s': %s", argv[0],
-		    strchr(argv[0], '/') ? "no such file or directory"
-					 : "executable file not found in $PATH");
-	errno = err;
-	die_errno(TK_EXIT_NOEXEC, "cannot run '%s'", argv[0]);
-}
-
-bool
-flag_opt(const char *a, const char *name, bool *seen, void (*bad)(const char *what))
-{
-	char msg[32];
-
-	if (strcmp(a, name))
-		return false;
-	snprintf(msg, sizeof(msg), "duplicate %s", name);
-	if (*seen)
-		bad(msg);
-	*seen = true;
-	return true;
-}
-
-bool
-payload_opt(const char *a, const char *v, struct payload *p, void (*bad)(const char *what))
-{
-	if (!strcmp(a, "--seccomp")) {
-		if (p->unconfined || strcmp(v, "unconfined"))
-			bad("--seccomp takes 'unconfined', once");
-		p->unconfined = true;
-	} else if (!strcmp(a, "--user")) {
-		char buf[32], *colon;
-		if (p->have_user || strnlen(v, sizeof(buf)) >= sizeof(buf))
-			bad("bad or duplicate --user");
-		memcpy(buf, v, strlen(v) + 1);
-		colon = strchr(buf, ':');
-		if (colon)
-			*colon = 0;
-		if (!parse_u32(buf, UINT32_MAX - 2, &p->uid) ||
-		    !parse_u32(colon ? colon + 1 : buf, UINT32_MAX - 2, &p->gid))
-			bad("--user takes UID[:GID], decimal");
-		p->have_user = true;
-	} else if (!strcmp(a, "--workdir")) {
-		if (p->workdir || v[0] != '/' || strnlen(v, 4096) >= 4096)
-			bad("--workdir takes one absolute path");
-		p->workdir = v;
-	} else if (!strcmp(a, "--env")) {
-		const char *eq = strchr(v, '=');
-		if (!eq || eq == v || p->nenv >= MAX_ENV)
-			bad("--env takes KEY=VALUE");
-		p->env[p->nenv++] = (char *)v;
-	} else {
-		return false;
-	}
-	return true;
-}
-
-void
-payload_enter(const struct payload *p, bool can_setgroups)
-{
-	const char *dir = p->workdir ? p->workdir : "/";
-	char cwd[4096];
-	sigset_t none;
-
-	drop_to_payload(p->uid, p->gid, can_setgroups);
-	/* A change of effective uid clears the parent-death signal: set it
-	 * again, so the payload dies with the helper. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
-	if (chdir(dir) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot change to working directory '%s'", dir);
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		die(TK_EXIT_FAIL, "working directory is outside the container");
-	limits_for_caller();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (!p->unconfined)
-		seccomp_install();
 }
 
 struct child_ctx {
@@ -664,20 +481,11 @@ child_main(void *arg)
 	die_notify_fd = 3;
 	if (close_range(4, ~0U, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot close descriptors");
+	limits_for_caller();
 	payload_enter(&o->p, !c->spec->userns || c->map->subgid);
 	if (o->init)
 		init_fork();
 	exec_payload(o->argv, (char **)o->p.env);
-}
-
-int
-status_of(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return TK_EXIT_FAIL;
 }
 
 /* The exit status, and the oom mark next to it (the memory limit killed
@@ -844,7 +652,7 @@ remove_container(int nsfd, int ctsfd, int ctfd, const char *id, bool userns)
 }
 
 /* The ids' change may have made us dumpable (fs.suid_dumpable). */
-void
+static void
 drop_privileges_for_good(void)
 {
 	become_caller();

@@ -195,35 +195,6 @@ become_caller(void)
 		die(TK_EXIT_FAIL, "privilege drop did not hold");
 }
 
-void
-block_forwarded(sigset_t *fwd)
-{
-	sigemptyset(fwd);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU)
-			sigaddset(fwd, s);
-	sigprocmask(SIG_BLOCK, fwd, NULL);
-}
-
-int
-forward_until_exit(const sigset_t *fwd, pid_t child)
-{
-	int st;
-
-	for (;;) {
-		int s = sigwaitinfo(fwd, NULL);
-		if (s < 0)
-			continue;
-		if (s != SIGCHLD) {
-			kill(child, s);
-			continue;
-		}
-		for (pid_t w; (w = waitpid(-1, &st, WNOHANG)) > 0;)
-			if (w == child)
-				return status_of(st);
-	}
-}
-
 /*
  * setfsuid() reports the previous value, never an error, so each switch is
  * checked by calling it again with an invalid id, which returns the current

@@ -42,30 +42,65 @@ helper_argv(const char **argv)
 	return n;
 }
 
+/* ARGV (the helper's path first) started as a child: its pid, or -1. */
+static pid_t
+helper_start(const char **argv, struct tk_err *err)
+{
+	pid_t child;
+	int r = posix_spawnp(&child, argv[0], NULL, NULL, (char *const *)argv, environ);
+
+	if (r != 0) {
+		errno = r;
+		return tk_err_errno(err, "cannot run '%s'", argv[0]);
+	}
+	return child;
+}
+
+int
+helper_wait(pid_t child, struct tk_err *err)
+{
+	int status;
+
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return tk_err_errno(err, "cannot wait for tk-helper");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : TK_EXIT_FAIL;
+}
+
 int
 helper_idmap(int pid, struct tk_err *err)
 {
 	const char *argv[10];
 	char pidbuf[24];
 	pid_t child;
-	int n, status, r;
+	int n, r;
 
 	n = helper_argv(argv);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	argv[n++] = "idmap";
 	argv[n++] = pidbuf;
 	argv[n] = NULL;
-	r = posix_spawnp(&child, argv[0], NULL, NULL, (char *const *)argv, environ);
-	if (r != 0) {
-		errno = r;
-		return tk_err_errno(err, "cannot run '%s'", argv[0]);
-	}
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return tk_err_errno(err, "cannot wait for tk-helper");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	child = helper_start(argv, err);
+	r = child < 0 ? -1 : helper_wait(child, err);
+	if (r > 0)
 		return tk_err_set(err, "tk-helper could not map the user namespace "
 				  "(is %s installed setuid, and are you in group tk?)",
 				  helper_path());
-	return 0;
+	return r;
+}
+
+pid_t
+helper_join_start(const char *id, int pid, struct tk_err *err)
+{
+	const char *argv[10];
+	char pidbuf[24];
+	int n;
+
+	n = helper_argv(argv);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	argv[n++] = "join";
+	argv[n++] = id;
+	argv[n++] = pidbuf;
+	argv[n] = NULL;
+	return helper_start(argv, err);
 }

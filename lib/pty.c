@@ -55,8 +55,9 @@ copy_winsize(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/* The child: ARGV executed, or FN called, with the socket on fd 4. */
 static _Noreturn void
-exec_helper(int storefd, int sockfd, const char *const *argv)
+start_child(int storefd, int sockfd, const char *const *argv, int (*fn)(void *, int), void *arg)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sigset_t none;
@@ -72,6 +73,8 @@ exec_helper(int storefd, int sockfd, const char *const *argv)
 	    (storefd >= 0 ? dup2(storefd, TK_STORE_FD) < 0 : close(TK_STORE_FD) < 0 && errno != EBADF) ||
 	    dup2(sockfd, TK_NOTIFY_FD) < 0 || close_range(TK_NOTIFY_FD + 1, ~0U, 0) < 0)
 		_exit(TK_EXIT_FAIL);
+	if (fn)
+		_exit(fn(arg, TK_NOTIFY_FD));
 	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "%s: cannot run %s: %s\n", tk_prog, argv[0], strerror(errno));
 	_exit(TK_EXIT_FAIL);
@@ -141,8 +144,9 @@ wait_status(pid_t pid)
 								  : TK_EXIT_FAIL;
 }
 
-int
-pty_run(int storefd, const char *const *argv, struct tk_err *err)
+static int
+run_proxied(int storefd, const char *const *argv, int (*fn)(void *, int), void *arg,
+	    struct tk_err *err)
 {
 	sigset_t sigs, old;
 	int sv[2], master, sfd, status = TK_EXIT_FAIL;
@@ -173,7 +177,7 @@ pty_run(int storefd, const char *const *argv, struct tk_err *err)
 		return tk_err_errno(err, "cannot start the helper");
 	}
 	if (pid == 0)
-		exec_helper(storefd, sv[1], argv);
+		start_child(storefd, sv[1], argv, fn, arg);
 	close(sv[1]);
 	master = receive_master(sv[0]);
 	close(sv[0]);
@@ -250,4 +254,16 @@ pty_run(int storefd, const char *const *argv, struct tk_err *err)
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
+}
+
+int
+pty_run(int storefd, const char *const *argv, struct tk_err *err)
+{
+	return run_proxied(storefd, argv, NULL, NULL, err);
+}
+
+int
+pty_run_fn(int (*fn)(void *arg, int sockfd), void *arg, struct tk_err *err)
+{
+	return run_proxied(-1, NULL, fn, arg, err);
 }

@@ -15,5 +15,8 @@
  * follows ours (SIGWINCH). Returns the helper's exit status (the
  * command's), or -1 and err when nothing could be started. */
 int pty_run(int storefd, const char *const *argv, struct tk_err *err);
+/* The same, with FN(ARG, the socket's fd) called in the child in place of
+ * the helper (tk-exec): its return value is the child's exit status. */
+int pty_run_fn(int (*fn)(void *arg, int sockfd), void *arg, struct tk_err *err);
 
 #endif

@@ -4,12 +4,12 @@
  * empty macros: the helper's code is the same with or without them.
  *
  * tk_san_report_to_stderr: before entering a container's mount namespace
- * (exec's setns, run's pivot_root). ASan opens its log file,
+ * (tk-exec's setns, run's pivot_root). ASan opens its log file,
  * TK_SAN_LOG_DIR/asan.<pid>, only when it writes, and that path does not
  * exist in the container: it would die with "Can't open file" instead of
  * reporting. A report there goes to stderr, and still aborts the process.
  *
- * tk_san_stack_enter/tk_san_stack_leave: exec's child runs on a stack of
+ * tk_san_stack_enter/tk_san_stack_leave: tk-exec's child (and run's G) runs on a stack of
  * its own in the parent's memory (clone with CLONE_VM), which ASan takes
  * for the parent's thread; every call of a noreturn function there
  * (exec_payload, die) would warn that the stack is not the thread's, and

@@ -74,6 +74,17 @@ test_expect_success 'the cgroup: under our own cgroup (or beside it, v2), root-o
 	done
 '
 
+# tk-exec joins the namespaces itself; only the move into the container's
+# cgroups is the helper's (join). A command left outside them would see
+# its cgroups as paths above the container's namespace root ("/..").
+test_expect_success 'tk-exec as a member: the command is in the container'"'"'s cgroups' '
+	as_alice tk-run -d --name exj --pids-max 50 bb sleep 300 >/dev/null &&
+	as_alice tk-exec exj cat /proc/self/cgroup >in &&
+	test -s in &&
+	{ grep -v "^[0-9]*:[^:]*:/\$" in >bad; test_line_count = 0 bad; } &&
+	as_alice tk-rm -f exj >/dev/null
+'
+
 # A loop that forks 200 sleeps (ash gives up at the first failed fork),
 # and a count of the container's processes that needs no fork.
 bomb='i=0; while test $i -lt 200; do sleep 60 & i=$((i + 1)); done'

@@ -66,8 +66,8 @@ test_expect_success 'check run: a bad id is a usage error (2), an unknown contai
 	test_grep "^tk-helper: check: refused: run: cannot open .nosuch." err
 '
 
-test_expect_success 'check exec of a container that is not running: refused' '
-	test_must_fail tk_as mallory "$TK_HELPER" check exec "$cid" -- /bin/true >out 2>err &&
+test_expect_success 'check join of a container that is not running: refused' '
+	test_must_fail tk_as mallory "$TK_HELPER" check join "$cid" $$ >out 2>err &&
 	test_line_count = 0 out &&
 	test_grep "^tk-helper: check: refused: " err
 '

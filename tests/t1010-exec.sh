@@ -107,11 +107,11 @@ test_expect_success 'exec into a stopped container fails cleanly' '
 	test_one_line_error err tk-exec &&
 	test_grep "not running" err &&
 	sid=$(tk-inspect -c stopped | jq -r .id) &&
-	test_status 125 "$TK_HELPER" exec "$sid" -- /bin/true 2>err &&
+	test_status 125 "$TK_HELPER" join "$sid" $$ 2>err &&
 	test_one_line_error err tk-helper &&
 	test_grep "not running" err &&
 	other=$(echo "$sid" | tr 0-9a-f a-f0-9) &&
-	test_status 125 "$TK_HELPER" exec "$other" -- /bin/true 2>err2 &&
+	test_status 125 "$TK_HELPER" join "$other" $$ 2>err2 &&
 	sed "s/$sid/ID/" err >e1 &&
 	sed "s/$other/ID/" err2 >e2 &&
 	test_cmp e1 e2
@@ -119,27 +119,30 @@ test_expect_success 'exec into a stopped container fails cleanly' '
 
 # A command that joined the mount namespace before the first process
 # pivoted would start in the host's tree: a record naming a process whose
-# root is still the host's / (here a plain sleep of ours) is refused.
+# root is still the host's / (here a plain sleep of ours, in place of a
+# stopped container's) is refused.
 test_expect_success 'exec refuses a container that has not pivoted into its root yet' '
 	sleep 1000 &
 	p=$! &&
 	test_atexit "kill $p" &&
 	t=$(sed "s/^.*) //" /proc/$p/stat | cut -d" " -f20) &&
-	id=notpivoted-$$ &&
+	id=$(tk-inspect -c stopped | jq -r .id) &&
 	test_atexit "rm -f /run/tk/0/$id" &&
 	echo "$p $t" >/run/tk/0/$id &&
-	test_status 125 "$TK_HELPER" exec "$id" -- /bin/sh -c "echo ran >$TRASH/ran" 2>err &&
-	test_one_line_error err tk-helper &&
+	test_status 125 tk-exec stopped /bin/sh -c "echo ran >$TRASH/ran" 2>err &&
+	test_one_line_error err tk-exec &&
 	test_grep "still starting" err &&
-	! test -e "$TRASH/ran"
+	! test -e "$TRASH/ran" &&
+	rm /run/tk/0/$id
 '
 
-test_expect_success 'the helper refuses bad exec arguments' '
-	test_status 2 "$TK_HELPER" exec ../x -- true 2>err &&
-	test_status 2 "$TK_HELPER" exec --user -1 "$box" -- true 2>err &&
-	test_status 2 "$TK_HELPER" exec --nope "$box" -- true 2>err &&
-	test_status 2 "$TK_HELPER" exec "$box" 2>err &&
-	test_status 2 "$TK_HELPER" exec --workdir tmp "$box" -- true 2>err
+test_expect_success 'the helper refuses bad join arguments' '
+	test_status 2 "$TK_HELPER" join ../x $$ 2>err &&
+	test_status 2 "$TK_HELPER" join "$box" 2>err &&
+	test_status 2 "$TK_HELPER" join "$box" -1 2>err &&
+	test_status 2 "$TK_HELPER" join "$box" 1 2>err &&
+	test_status 2 "$TK_HELPER" join "$box" 12x 2>err &&
+	test_status 2 "$TK_HELPER" join "$box" $$ $$ 2>err
 '
 
 test_expect_success 'a SIGKILLed tk-exec leaves nothing running in the container' '
@@ -164,11 +167,17 @@ test_expect_success 'as a member of tk: exec into her own container' '
 	test_status 5 tk_as eve tk-exec -u 1000 mine sh -c "exit 5"
 '
 
+test_expect_success 'join moves only a process of the caller'"'"'s own' '
+	test_status 125 tk_as eve "$TK_HELPER" join "$eid" $$ 2>err &&
+	test_one_line_error err tk-helper &&
+	test_grep "permission denied" err
+'
+
 test_expect_success 'another member cannot exec into it: the same answer as no container' '
 	tk_add_user fay &&
-	test_status 125 tk_as fay "$TK_HELPER" exec "$eid" -- /bin/true 2>err &&
+	test_status 125 tk_as fay "$TK_HELPER" join "$eid" $$ 2>err &&
 	test_grep "not running" err &&
-	test_status 125 tk_as fay "$TK_HELPER" exec "$(echo "$eid" | tr 0-9a-f a-f0-9)" -- /bin/true 2>err2 &&
+	test_status 125 tk_as fay "$TK_HELPER" join "$(echo "$eid" | tr 0-9a-f a-f0-9)" $$ 2>err2 &&
 	sed "s/$eid/ID/" err >e1 &&
 	sed "s/$(echo "$eid" | tr 0-9a-f a-f0-9)/ID/" err2 >e2 &&
 	test_cmp e1 e2 &&
