@@ -10,9 +10,10 @@ TOOLS  += tk-logs tk-stop tk-inspect tk-exec tk-start tk-doctor
 LIBOBJ += lib/monitor.o lib/logs.o lib/user.o lib/pty.o lib/start.o
 LIBOBJ += lib/cli.o
 LIBOBJ += lib/lscache.o
-HOBJ   = helper/main.o helper/policy.o helper/run.o helper/mount.o helper/idmap.o \
-         helper/util.o helper/payload.o helper/cgroup.o helper/join.o helper/init.o \
-         helper/check.o
+# The container runtime: starting and entering containers as the caller.
+LIBOBJ += rt/run.o rt/mount.o rt/payload.o rt/init.o rt/die.o
+HOBJ   = helper/main.o helper/policy.o helper/start.o helper/idmap.o \
+         helper/util.o helper/cgroup.o helper/join.o helper/check.o
 
 # Only the tools that need a library link it (STYLE.md).
 LIBS_tk      =
@@ -60,41 +61,38 @@ build-flags: FORCE
 lib/%.o: lib/%.c lib/*.h helper/protocol.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
 
-bin/%.o: bin/%.c lib/*.h helper/protocol.h build-flags
+bin/%.o: bin/%.c lib/*.h rt/*.h helper/protocol.h build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
+
+# The runtime: libc only (tk-monitor is static and small), no lib/ but
+# lib/helper.c's helper_argv.
+rt/%.o: rt/%.c $(filter-out rt/seccomp-bpf.h,$(wildcard rt/*.h)) lib/helper.h lib/sanitize.h \
+		helper/protocol.h build-flags
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
 
 bin/%: bin/%.o lib/libtk.a $(SANOBJ)
 	$(CC) $(LDFLAGS) -o $@ $< lib/libtk.a $(SANOBJ) $(LIBS_$*)
 
-# tk-exec enters a container itself, with the caller's credentials: the
-# payload's entry is the helper's own code, built for it too.
-bin/payload.o: helper/payload.c helper/payload.h helper/seccomp-bpf.h build-flags
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror -c -o $@ $<
-
-bin/tk-exec: bin/tk-exec.o bin/payload.o lib/libtk.a $(SANOBJ)
-	$(CC) $(LDFLAGS) -o $@ $< bin/payload.o lib/libtk.a $(SANOBJ) $(LIBS_tk-exec)
-
-# The monitor of detached containers: libc only, static, small (its RSS
-# is per running container).
-bin/tk-monitor: bin/tk-monitor.c build-flags $(SANOBJ)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror $(STATIC) -o $@ $< $(SANOBJ)
+# The monitor of detached containers: libc and the runtime only, static,
+# small (its RSS is per running container).
+bin/tk-monitor: bin/tk-monitor.c lib/libtk.a build-flags $(SANOBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Werror $(STATIC) -o $@ $< lib/libtk.a $(SANOBJ)
 
 # The helper: hardened flags, warnings are errors, libc only (SECURITY.md 2, 31).
-# The generated seccomp-bpf.h is left out of the glob (it would appear only
-# after the first build and rebuild everything); payload.o names it below.
-helper/%.o: helper/%.c $(filter-out helper/seccomp-bpf.h,$(wildcard helper/*.h)) \
-		lib/sanitize.h build-flags
+helper/%.o: helper/%.c $(wildcard helper/*.h) build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(WARN) -Werror -c -o $@ $<
 
 # The seccomp filter is compiled at build time with libseccomp, by a tool
-# that runs unprivileged; the helper gets only the finished BPF program.
+# that runs unprivileged; the runtime gets only the finished BPF program.
+# The generated rt/seccomp-bpf.h is left out of rt's glob above (it would
+# appear only after the first build and rebuild everything).
 tools/mkseccomp: tools/mkseccomp.c
 	$(CC) -O2 $(WARN) -Werror -o $@ $< -lseccomp
 
-helper/seccomp-bpf.h: tools/mkseccomp
+rt/seccomp-bpf.h: tools/mkseccomp
 	tools/mkseccomp >$@.tmp && mv $@.tmp $@
 
-helper/payload.o: helper/seccomp-bpf.h
+rt/payload.o: rt/seccomp-bpf.h
 
 helper/tk-helper: $(HOBJ) $(SANOBJ)
 	$(CC) $(LDFLAGS) $(HLDFLAGS) -o $@ $^
@@ -165,15 +163,15 @@ bench: all
 # which only makes die() return to the harness.
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = helper-run-argv helper-conf lib-parsers lib-manifest lib-layer
+FUZZ_TARGETS  = helper-start-argv helper-conf lib-parsers lib-manifest lib-layer
 FUZZ_CFLAGS   = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(CPPFLAGS) -DTK_FUZZ
 FUZZ_HSRC     = $(filter-out helper/main.c,$(wildcard helper/*.c))
 
-fuzz/bin/helper-run-argv: fuzz/helper-run-argv.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
+fuzz/bin/helper-start-argv: fuzz/helper-start-argv.c fuzz/argv.h helper/*.h $(FUZZ_HSRC)
 	@mkdir -p fuzz/bin
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/run.c,$(FUZZ_HSRC))
-fuzz/bin/helper-conf: fuzz/helper-conf.c fuzz/argv.h helper/*.h helper/seccomp-bpf.h $(FUZZ_HSRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/start.c,$(FUZZ_HSRC))
+fuzz/bin/helper-conf: fuzz/helper-conf.c fuzz/argv.h helper/*.h $(FUZZ_HSRC)
 	@mkdir -p fuzz/bin
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out helper/policy.c,$(FUZZ_HSRC))
 fuzz/bin/lib-parsers: fuzz/lib-parsers.c lib/ref.c lib/cgroup-spec.c lib/util.c lib/err.c lib/*.h
@@ -230,8 +228,8 @@ check-slow: all
 	TK_SLOW_SECONDS=$(TK_SLOW_SECONDS) sh tests/run.sh tests/s[0-9]*.sh
 
 clean:
-	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
-		tools/mkseccomp helper/seccomp-bpf.h \
+	rm -f bin/*.o lib/*.o lib/libtk.a helper/*.o rt/*.o helper/tk-helper $(addprefix bin/,$(TOOLS)) \
+		tools/mkseccomp rt/seccomp-bpf.h \
 		bin/tk-monitor build-flags
 
 .PHONY: FORCE all install setuid uninstall quickstart check check-vm check-vm-v1 bench clean helper-flags fuzz \

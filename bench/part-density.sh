@@ -2,7 +2,7 @@
 #
 # BENCH_DENSITY (100) containers started one after another, detached and
 # kept running (tk-run -d, sleep): total time, the memory of the processes
-# each one keeps (monitor, helper), tk-ls with them running. Then as many
+# each one keeps (monitor and its runner, a cgroup reaper with limits), tk-ls with them running. Then as many
 # stopped ones (tk-run, /bin/true, no --rm) and ten times as many: tk-ls -a,
 # and disk bytes per container. As root.
 
@@ -62,7 +62,7 @@ if [ "$have_tk" = 1 ]; then
 		sleep 1
 		for p in /proc/[0-9]*; do echo "${p#/proc/}"; done | sort >"$work/pids.after"
 		# Only ours: new processes whose command line names one of our
-		# containers (the monitors, the helpers they run), and their
+		# containers (the monitors, the runners they fork), and their
 		# children, so the tests of other checkouts running at the same
 		# time are not counted.
 		comm -13 "$work/pids.before" "$work/pids.after" >"$work/pids.cand"

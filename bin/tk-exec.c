@@ -22,8 +22,8 @@
  *     memory until its exec (posix_spawn's way: no page tables copied; we
  *     are stopped meanwhile, CLONE_VFORK). It starts a new session (no
  *     controlling terminal: no TIOCSTI into ours; with --tty, a new pty
- *     from the container's devpts, helper/payload.c), and enters the
- *     payload as the helper's G does (helper/payload.c): ids, capabilities,
+ *     from the container's devpts, rt/payload.c), and enters the
+ *     payload as tk-run's G does (rt/payload.c): ids, capabilities,
  *     no_new_privs, working directory, seccomp, exec. We forward signals,
  *     wait, and exit with its status; we never enter the pid namespace.
  */
@@ -32,7 +32,6 @@
 #include <getopt.h>
 #include <linux/nsfs.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,7 @@
 #include "cli.h"
 #include "container.h"
 #include "helper.h"
-#include "payload.h"
+#include "rt.h"
 #include "protocol.h"
 #include "pty.h"
 #include "store.h"
@@ -67,42 +66,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: the command's own; 125 if tk failed (the container is not\n"
 	"running, say), 126 if the command cannot be executed, 127 if it was not found.\n";
-
-/* payload.c's way out, here and in the child: one line, then exit. */
-static _Noreturn void
-vdie(int status, int errnum, const char *fmt, va_list ap)
-{
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%s: ", tk_prog);
-
-	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (errnum && (size_t)n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
-	if ((size_t)n >= sizeof(buf) - 1)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	(void)!write(2, buf, n);
-	_exit(status);
-}
-
-void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdie(status, 0, fmt, ap);
-}
-
-void
-die_errno(int status, const char *fmt, ...)
-{
-	int e = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vdie(status, e, fmt, ap);
-}
 
 #define PIDFD 3
 
@@ -287,7 +250,7 @@ main(int argc, char **argv)
 	bool tty = false;
 	int opt;
 
-	tk_prog = "tk-exec";
+	tk_prog = rt_prog = "tk-exec";
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+ite:w:u:", opts, NULL)) != -1) {
 		switch (opt) {

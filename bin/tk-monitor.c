@@ -2,18 +2,19 @@
  * tk-monitor: the keeper of a detached container (tk-run -d). Not for
  * direct use: tk-run starts it, in a session of its own, as
  *
- *	tk-monitor [--log-size BYTES] -- HELPER-ARGV...
+ *	tk-monitor [--log-size BYTES] -- run RUN-ARGS...
  *
  * with fd 3 the store and fd 4 the notify socket (both handed on to the
- * helper, see helper/protocol.h) and fd 5 the container's directory. It
- * runs the helper's `run` verb as its child with stdout and stderr on two
- * pipes, writes what comes out of them to the container's log, and when
- * the helper ends exits with its status. The helper writes the exit
- * status (the file's mtime is the time); if the helper was killed, the
- * monitor writes it instead.
+ * runner, see helper/protocol.h) and fd 5 the container's directory. Its
+ * child runs the container (rt_run(), rt/run.c) with stdout and stderr on
+ * two pipes; the monitor writes what comes out of them to the
+ * container's log, and when the child ends exits with its status. The
+ * runner writes the exit status (the file's mtime is the time); if it
+ * was killed, the monitor writes it instead.
  *
  * It holds no privilege: it is an ordinary process of the caller's. It is
- * linked statically against libc only and keeps small static buffers, so
+ * linked statically against libc and the runtime only and keeps small
+ * static buffers, so
  * that a hundred detached containers cost little memory (its RSS is
  * measured in the tests). It holds an flock on containers/<id>/monitor
  * while it lives, which is how tk-logs -f knows the log is complete.
@@ -36,6 +37,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "rt.h"
 
 #define STORE_FD 3
 #define NOTIFY_FD 4
@@ -261,9 +264,10 @@ main(int argc, char **argv)
 	write_all(lockfd, pidbuf, (size_t)snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid()));
 	if (open_log() < 0)
 		return 125;
-	/* Should the helper be killed, its child, the container's pid 1,
+	/* Should the runner be killed, its child, the container's pid 1,
 	 * comes to us (and dies: it has a parent-death signal), and we reap
-	 * it, whatever init does with orphans. */
+	 * it, whatever init does with orphans; so does the helper's reaper
+	 * of the container's cgroup once the helper has exited. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		note("cannot become a subreaper", errno);
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
@@ -282,14 +286,15 @@ main(int argc, char **argv)
 			sigaction(s, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+		/* Nothing of ours but the store and the notify socket: the
+		 * runner is not exec'd, so close-on-exec does not close the
+		 * monitor lock (held while the monitor lives) or the pipes. */
+		if (dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0 || close_range(NOTIFY_FD + 1, ~0U, 0) < 0)
 			_exit(125);
-		execvp(argv[0], argv);
-		dprintf(2, "tk-monitor: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(125);
+		_exit(rt_run(argc - i - 1, argv));
 	}
-	/* Only the helper keeps the store and the notify socket: tk-run must
-	 * see EOF on the socket when the helper and its container go. */
+	/* Only the runner keeps the store and the notify socket: tk-run must
+	 * see EOF on the socket when the runner and its container go. */
 	close(STORE_FD);
 	close(NOTIFY_FD);
 	close(po[1]);
@@ -311,8 +316,8 @@ main(int argc, char **argv)
 		if (p[1].revents)
 			stream_read(&err);
 	}
-	/* The helper, and the container's pid 1 if the helper was killed
-	 * (we are their subreaper). */
+	/* The runner, the container's pid 1 if the runner was killed, and
+	 * the cgroup's reaper (we are their subreaper). */
 	for (;;) {
 		int st;
 		pid_t w = waitpid(-1, &st, 0);
@@ -321,7 +326,7 @@ main(int argc, char **argv)
 		else if (w < 0 && errno == ECHILD)
 			break;
 		else if (w < 0 && errno != EINTR) {
-			note("cannot wait for the helper", errno);
+			note("cannot wait for the runner", errno);
 			return 125;
 		}
 	}

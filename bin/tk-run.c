@@ -4,8 +4,9 @@
  *
  * The story: resolve the image, work out the command, environment, user
  * and working directory from its config and our flags, create the
- * container in the store, then exec tk-helper (chain-loading: the helper's
- * exit status is the payload's, and signals reach it directly).
+ * container in the store, then run it in this process (rt/run.c), which
+ * calls tk-helper only for the privileged steps; our exit status is the
+ * payload's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "cli.h"
 #include "monitor.h"
 #include "pty.h"
+#include "rt.h"
 #include "start.h"
 #include "protocol.h"
 #include "store.h"
@@ -76,72 +78,6 @@ static const char usage_text[] =
 	"be executed, 127 if it was not found, 128+N if it was killed by signal N.\n";
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static volatile sig_atomic_t sudo_pid;
-
-/* Signals a process sent us go on to sudo, which relays them to the
- * helper; the terminal's reach sudo and the payload themselves. SIGCONT
- * always goes on: sudo stops itself when the helper stops. */
-static void
-forward_signal(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	if (sudo_pid > 0 && (si->si_code <= 0 || sig == SIGCONT))
-		kill(sudo_pid, sig);
-}
-
-/* Foreground --rm in sudo mode: run sudo as a child and wait. The helper
- * removes the container when it runs (at the payload's exit, or at once
- * when it refuses); a container still here afterwards means sudo never
- * ran the helper: remove it, and say so with status 125. */
-static int
-run_via_sudo(struct tk_store *st, struct tk_container *c, const char **hargv)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT };
-	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
-	char path[sizeof("containers/") + sizeof(c->id)];
-	struct stat sb;
-	pid_t pid;
-	int status;
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	pid = fork();
-	if (pid < 0) {
-		tk_warn("cannot fork: %s", strerror(errno));
-		container_discard(st, c, NULL);
-		return 125;
-	}
-	if (pid == 0) {
-		execvp(hargv[0], (char *const *)hargv);
-		tk_warn("cannot run %s: %s", hargv[0], strerror(errno));
-		_exit(127);
-	}
-	sudo_pid = pid;
-	/* Job control as sudo does it: when sudo stops (it does when the
-	 * helper is stopped), stop too; when continued, continue sudo. */
-	for (;;) {
-		if (waitpid(pid, &status, WUNTRACED) < 0) {
-			if (errno == EINTR)
-				continue;
-			tk_die(125, "cannot wait for sudo: %s", strerror(errno));
-		}
-		if (!WIFSTOPPED(status))
-			break;
-		raise(WSTOPSIG(status) == SIGSTOP ? SIGSTOP : SIGTSTP);
-		kill(pid, SIGCONT);
-	}
-	snprintf(path, sizeof(path), "containers/%s", c->id);
-	if (fstatat(st->fd, path, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-		container_discard(st, c, NULL);
-		tk_warn("the container did not start: sudo or %s refused (see above); "
-			"tk-doctor checks sudoers.d/tk and group tk", helper_path());
-		return 125;
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
 
 int
 main(int argc, char **argv)
@@ -266,10 +202,20 @@ main(int argc, char **argv)
 	if (access(helper_path(), X_OK) < 0)
 		tk_die(125, "cannot run %s: %s (are you in group tk? see tk-helper(8))",
 		       helper_path(), strerror(errno));
-	if (store_open(&st, root, true, &err) < 0 ||
-	    image_resolve(&st, argv[optind], &img, &err) < 0)
+	if (store_open(&st, root, true, &err) < 0)
 		tk_die_err(125, &err);
 	limits_finish(&limits, st.fd);
+	if (getuid() == 0) {
+		/* Root runs the helper as itself, never as a sudo caller. */
+		unsetenv("SUDO_UID");
+		unsetenv("SUDO_GID");
+	}
+	/* In the foreground the run is ours (rt_run below): the helper
+	 * starts now, while we make the container. */
+	if (!detach && !tty)
+		rt_spawn_helper(c.userns_host, limits.nargs, limits.args);
+	if (image_resolve(&st, argv[optind], &img, &err) < 0)
+		tk_die_err(125, &err);
 
 	/* The command: entrypoint + cmd, as Docker builds it. --entrypoint
 	 * replaces the image's entrypoint and drops the image's cmd. */
@@ -325,25 +271,21 @@ main(int argc, char **argv)
 			env_set(&c.env, kv);
 	}
 
-	/* The helper's fixed grammar (helper/protocol.h). */
+	/* The run grammar (helper/protocol.h). */
 	{
 		struct start_opts so = { .rm = rm, .detach = detach, .tty = tty, .init = init };
-		if (start_helper_argv(&c, &so, hargv, &err) < 0)
+		if (start_run_argv(&c, &so, hargv, &err) < 0)
 			tk_die_err(125, &err);
 	}
 
-	/* The store goes to the helper as fd 3, without close-on-exec (dup2
-	 * onto itself would keep the flag, hence the fcntl). */
+	/* The store goes to the runner and the monitor as fd 3, without
+	 * close-on-exec (dup2 onto itself would keep the flag, hence the
+	 * fcntl). */
 	if ((st.fd == TK_STORE_FD ? fcntl(st.fd, F_SETFD, 0) : dup2(st.fd, TK_STORE_FD)) < 0)
 		tk_die(125, "cannot pass the store: %s", strerror(errno));
-	if (getuid() == 0) {
-		/* Root runs the helper as itself, never as a sudo caller. */
-		unsetenv("SUDO_UID");
-		unsetenv("SUDO_GID");
-	}
 	/* With -it and -d we are still here when the helper refuses to
 	 * start the container: --rm removes it then too, as docker run does
-	 * (after a run, the helper has removed it already). */
+	 * (after a run, the runner has removed it already). */
 	if (tty) {
 		int r = pty_run(st.fd, hargv, &err);
 		if (r < 0)
@@ -365,12 +307,8 @@ main(int argc, char **argv)
 			tk_die(125, "write error: %s", strerror(errno));
 		return r;
 	}
-	/* In sudo mode, --rm waits for sudo: when sudo refuses to run the
-	 * helper, nobody else would remove the container. */
-	if (rm && strcmp(hargv[0], "sudo") == 0)
-		return run_via_sudo(&st, &c, hargv);
-	execvp(hargv[0], (char *const *)hargv);
-	tk_warn("cannot run %s: %s", hargv[0], strerror(errno));
-	container_delete(&st, &c, NULL);
-	return 125;
+	/* In the foreground the run is ours: a refused --rm container goes
+	 * with the refusal (rt_run). */
+	fflush(NULL);
+	return rt_run(strv_len((char **)hargv), (char **)hargv);
 }

@@ -17,6 +17,7 @@
 #include "container.h"
 #include "monitor.h"
 #include "protocol.h"
+#include "rt.h"
 #include "start.h"
 #include "store.h"
 #include "util.h"
@@ -56,7 +57,7 @@ start_one(void *ctx, const char *ref)
 		return 0;
 	}
 	if (container_clear_status(st, &c, &err) < 0 ||
-	    start_helper_argv(&c, &so, hargv, &err) < 0) {
+	    start_run_argv(&c, &so, hargv, &err) < 0) {
 		tk_warn("cannot start '%s': %s", ref, err.msg);
 		container_free(&c);
 		free(hargv);
@@ -69,8 +70,8 @@ start_one(void *ctx, const char *ref)
 	if (attach) {
 		if ((st->fd == TK_STORE_FD ? fcntl(st->fd, F_SETFD, 0) : dup2(st->fd, TK_STORE_FD)) < 0)
 			tk_die(125, "cannot pass the store: %s", strerror(errno));
-		execvp(hargv[0], (char *const *)hargv);
-		tk_die(125, "cannot run %s: %s", hargv[0], strerror(errno));
+		rt_prog = tk_prog;
+		exit(rt_run(strv_len((char **)hargv), (char **)hargv));
 	}
 	r = monitor_start(st, c.id, hargv, 0, &err);
 	if (r < 0)

@@ -14,9 +14,9 @@
  *  - The directories stay root's: nothing in the container (whose ids are
  *    the caller's) can write a knob, create a child or move a process; its
  *    cgroup namespace is rooted at its own cgroup.
- *  - The parent drops privileges for good while the container runs; a
- *    reaper, forked as root just before the drop, holds only the <uid>
- *    directories and a pipe, and when the pipe closes (the parent ended,
+ *  - The helper exits once the container is in its cgroup; a reaper,
+ *    forked as root, holds only the <uid> directories, the oom counter
+ *    and the runner's socket, and when that closes (the runner ended,
  *    however) removes the container's cgroup. The next run sweeps what a
  *    killed reaper left.
  */
@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -71,8 +72,7 @@ static struct hier hiers[MAX_HIERS];
 static int nhiers;
 static bool v2, active;
 static char ctname[TK_ID_MAX + 1];
-static int oomfd = -1, reaper_fd = -1;
-static pid_t reaper_pid = -1;
+static int oomfd = -1;
 
 bool
 parse_size(const char *s, uint64_t *out)
@@ -715,69 +715,7 @@ cgroup_enter(pid_t pid)
 			put(hiers[i].ct, "cgroup.procs", "%d", (int)pid);
 }
 
-void
-cgroup_child_ns(void)
-{
-	if (active && unshare(CLONE_NEWCGROUP) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot create the cgroup namespace");
-}
-
-/* The reaper: root, in a session of its own (no terminal signal reaches
- * it), holding the <uid> directories and the read end of a pipe. */
-static _Noreturn void
-reaper_main(int rfd)
-{
-	char c;
-
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		_exit(TK_EXIT_FAIL);
-	setsid();
-	for (int fd = 3; fd < 256; fd++) {   /* the helper's are all below */
-		bool keep = fd == rfd;
-		for (int i = 0; i < nhiers; i++)
-			keep |= fd == hiers[i].uid;
-		if (!keep)
-			close(fd);
-	}
-	close_range(256, ~0U, 0);
-	while (read(rfd, &c, 1) < 0 && errno == EINTR)
-		;
-	for (int i = 0; i < nhiers; i++) {
-		/* The container's last process may still be on its way out. */
-		for (int tries = 0; hiers[i].uid >= 0 && tries < 500; tries++) {
-			struct timespec ts = { 0, 2000000 };
-			if (unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR) == 0 || errno != EBUSY)
-				break;
-			nanosleep(&ts, NULL);
-		}
-	}
-	_exit(0);
-}
-
-void
-cgroup_start_reaper(void)
-{
-	int p[2];
-
-	if (!active)
-		return;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		die_errno(TK_EXIT_FAIL, "cannot create pipe");
-	reaper_pid = fork();
-	if (reaper_pid < 0)
-		die_errno(TK_EXIT_FAIL, "cannot fork");
-	if (reaper_pid == 0)
-		reaper_main(p[0]);
-	close(p[0]);
-	reaper_fd = p[1];
-	for (int i = 0; i < nhiers; i++) {   /* -1 for those not used: EBADF */
-		close(hiers[i].ct);
-		close(hiers[i].uid);
-		close(hiers[i].root);
-	}
-}
-
-bool
+static bool
 cgroup_oom_killed(void)
 {
 	char buf[1024], *p;
@@ -790,12 +728,57 @@ cgroup_oom_killed(void)
 	return p && (p == buf || p[-1] == '\n') && strtoull(p + 9, NULL, 10) > 0;
 }
 
-void
-cgroup_finish(void)
+/* The reaper: root, in a session of its own (no terminal signal reaches
+ * it), holding the <uid> directories, the oom counter and SOCK, the
+ * runner's socket; stdio on /dev/null. When the runner shuts its end (G
+ * ended) or dies, it removes the container's cgroup and answers 'o' if
+ * the memory limit killed a process, '-' if not. */
+static _Noreturn void
+reaper_main(int sock)
 {
-	if (reaper_fd >= 0 && close(reaper_fd) == 0)   /* once, at the end */
-		while (waitpid(reaper_pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	char c;
+
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		_exit(TK_EXIT_FAIL);
+	setsid();
+	for (int fd = 0; fd < 256; fd++) {   /* the helper's are all below */
+		bool keep = fd == sock || fd == oomfd;
+		for (int i = 0; i < nhiers; i++)
+			keep |= fd == hiers[i].uid;
+		if (!keep)
+			close(fd);
+	}
+	close_range(256, ~0U, 0);
+	for (int fd = 0; fd <= 2; fd++)   /* the lowest free: fd itself */
+		open("/dev/null", O_RDWR);
+	while (read(sock, &c, 1) < 0 && errno == EINTR)
+		;
+	c = cgroup_oom_killed() ? 'o' : '-';
+	for (int i = 0; i < nhiers; i++) {
+		/* The container's last process may still be on its way out. */
+		for (int tries = 0; hiers[i].uid >= 0 && tries < 500; tries++) {
+			struct timespec ts = { 0, 2000000 };
+			if (unlinkat(hiers[i].uid, ctname, AT_REMOVEDIR) == 0 || errno != EBUSY)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+	(void)!send(sock, &c, 1, MSG_NOSIGNAL);
+	_exit(0);
+}
+
+void
+cgroup_start_reaper(int sock)
+{
+	pid_t pid;
+
+	if (!active)
+		return;
+	pid = fork();
+	if (pid < 0)
+		die_errno(TK_EXIT_FAIL, "cannot fork");
+	if (pid == 0)
+		reaper_main(sock);
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * Writing uid/gid maps (SECURITY.md 25), for the run verb's container and
+ * Writing uid/gid maps (SECURITY.md 25), for the start verb's container and
  * for the idmap verb, which does for tk-pull and tk-rm what shadow's
  * newuidmap and newgidmap do: map a fresh user namespace of the caller's
  * with the caller's own id and its /etc/subuid and /etc/subgid ranges,
@@ -77,7 +77,7 @@ owned_by_caller(int procfd)
 }
 
 /*
- * A process of the caller's, pinned (idmap, join): a pidfd first, then its
+ * A process of the caller's, pinned (idmap, start, join): a pidfd first, then its
  * /proc directory, trusted only once the pidfd shows the process still
  * alive (a reused pid cannot pass); every uid of it, real, effective,
  * saved and fs, the caller's. Returns the /proc directory.
@@ -101,33 +101,45 @@ pin_caller_process(const char *verb, uint32_t pid)
 	return procfd;
 }
 
-/*
- * idmap PID: the process pinned as above, and its user namespace made by
- * the caller (owner uid) as a child of ours. The kernel itself refuses a
- * second map.
- */
-int
-verb_idmap(int argc, char **argv)
+/* The user namespace of the caller's pinned process PID: its own, a
+ * child of ours, made by the caller (owner uid). */
+void
+check_callers_userns(const char *verb, int procfd, uint32_t pid)
 {
-	uint32_t pid;
-	int procfd, nsfd, parentfd, selffd;
+	int nsfd, parentfd, selffd;
 	uid_t owner = (uid_t)-1;
-	struct idmap m;
 
-	if (argc != 2 || !parse_u32(argv[1], 1U << 22, &pid) || pid < 2)
-		die(2, "usage: tk-helper idmap PID");
-	procfd = pin_caller_process("idmap", pid);
 	nsfd = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 	selffd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || selffd < 0)
 		die_errno(TK_EXIT_FAIL, "cannot open user namespaces");
 	if (same_ns(nsfd, selffd))
-		die_denied("idmap: process %u has no user namespace of its own", pid);
+		die_denied("%s: process %u has no user namespace of its own", verb, pid);
 	parentfd = ioctl(nsfd, NS_GET_PARENT);
 	if (parentfd < 0 || !same_ns(parentfd, selffd))
-		die_denied("idmap: user namespace of %u is not a child of ours", pid);
+		die_denied("%s: user namespace of %u is not a child of ours", verb, pid);
 	if (ioctl(nsfd, NS_GET_OWNER_UID, &owner) < 0 || owner != caller.uid)
-		die_denied("idmap: user namespace of %u is not owned by the caller", pid);
+		die_denied("%s: user namespace of %u is not owned by the caller", verb, pid);
+	close(parentfd);
+	close(selffd);
+	close(nsfd);
+}
+
+/*
+ * idmap PID: the process pinned as above, its user namespace checked. The
+ * kernel itself refuses a second map.
+ */
+int
+verb_idmap(int argc, char **argv)
+{
+	uint32_t pid;
+	int procfd;
+	struct idmap m;
+
+	if (argc != 2 || !parse_u32(argv[1], 1U << 22, &pid) || pid < 2)
+		die(2, "usage: tk-helper idmap PID");
+	procfd = pin_caller_process("idmap", pid);
+	check_callers_userns("idmap", procfd, pid);
 	/* Without subordinate ids only the caller's own id is mapped; the
 	 * tool that asked says so in its own words. */
 	if (check_only)

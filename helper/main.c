@@ -25,14 +25,13 @@ bool privileged;
 struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	bool store_fd;   /* keeps TK_STORE_FD open */
-	bool notify_fd;  /* keeps TK_NOTIFY_FD open too (the verb checks it) */
+	bool fds;        /* keeps fds 3 and 4 open (the verb checks them) */
 };
 
 static const struct verb verbs[] = {
-	{ "run", verb_run, true, true },
-	{ "idmap", verb_idmap, false, false },
-	{ "join", verb_join, false, false },
+	{ "start", verb_start, true },
+	{ "idmap", verb_idmap, false },
+	{ "join", verb_join, false },
 };
 /* "check VERB ...": VERB's policy, unprivileged (check.c). */
 
@@ -63,7 +62,7 @@ reset_signals(void)
 static _Noreturn void
 usage(void)
 {
-	die(2, "usage: tk-helper run ... | join ID PID | idmap PID | check VERB ... (not for direct use; see tk-helper(8))");
+	die(2, "usage: tk-helper start [--userns host] [LIMIT VALUE]... ID PID|- | join ID PID | idmap PID | check VERB ... (not for direct use; see tk-helper(8))");
 }
 
 int
@@ -94,8 +93,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(argv[1], verbs[i].name))
 			v = &verbs[i];
-	if (close_range(v && v->notify_fd ? TK_NOTIFY_FD + 1 :
-			v && v->store_fd ? TK_STORE_FD + 1 : 3, ~0U, 0) < 0)
+	if (close_range(v && v->fds ? 5 : 3, ~0U, 0) < 0)
 		_exit(TK_EXIT_FAIL);
 
 	/* SECURITY.md 7: read the two variables sudo mode needs, then drop
@@ -125,10 +123,6 @@ main(int argc, char **argv)
 	if (total > 4 * TK_MAX_ARGLEN)
 		die(2, "arguments too long");
 
-	/* A refusal from here on takes a foreground run --rm's unstarted
-	 * container with it (run.c). */
-	if (v && v->fn == verb_run && !check)
-		run_remove_if_refused(argc - 1, argv + 1);
 	policy_load_config();
 	if (!v)
 		usage();

@@ -1,20 +1,36 @@
 /*
- * The protocol between the unprivileged tools (lib/) and tk-helper: verbs,
- * fixed descriptors, limits and exit codes. The only header the helper
- * shares with lib/ (STYLE.md).
+ * The protocol between the unprivileged tools (lib/, rt/) and tk-helper:
+ * verbs, fixed descriptors, limits and exit codes. The only header the
+ * helper shares with them (STYLE.md).
  *
- *   tk-helper run [--rm] [--notify] [--tty] [--init] [--userns host] [--net none|host]
- *                 [--seccomp unconfined] [--hostname NAME]
- *                 [--user UID[:GID]] [--workdir DIR] [--env K=V]...
- *                 [LIMIT VALUE]... --layer HEX... ID -- ARGV...
+ *   tk-helper start [--userns host] [LIMIT VALUE]... ID PID
+ *   tk-helper start [--userns host] [LIMIT VALUE]... -
  *       LIMIT: --memory-max --memory-high --memory-min --memory-low
  *       --memory-swap-max (bytes), --cpu-max (microseconds per
  *       TK_CPU_PERIOD_US), --cpu-weight, --pids-max, --io-read-bps
  *       --io-write-bps (bytes per second, with --io-device MAJ:MIN),
- *       --cpuset-cpus LIST; bounds below.
- *       fd TK_STORE_FD: the caller's store root, opened by the caller.
- *       Runs container ID of that store in new namespaces and returns the
- *       payload's status. Layers are given bottom first.
+ *       --cpuset-cpus LIST, --cgroups enabled; bounds below.
+ *       fd TK_REAPER_FD: a unix socket of the caller's; with "-", the
+ *       caller writes "ID PID\n" on it (EOF instead: the helper exits
+ *       quietly). fd TK_GO_FD: optional, a pipe. PID is the first
+ *       process of the caller's container ID (the runner's clone,
+ *       rt/run.c), in a user namespace of the caller's that has no maps
+ *       yet, waiting. Writes its uid/gid maps, makes the container's
+ *       cgroup with its limits, moves PID in, writes one byte on
+ *       TK_GO_FD, records PID under TK_RUNDIR and exits 0. With a
+ *       cgroup, a reaper keeps the socket: when the caller shuts its end
+ *       (or exits), the reaper removes the cgroup, sends 'o' if the
+ *       memory limit killed a process ('-' if not) and exits.
+ *
+ *   run [--rm] [--notify] [--tty] [--init] [--userns host] [--net none|host]
+ *       [--seccomp unconfined] [--hostname NAME]
+ *       [--user UID[:GID]] [--workdir DIR] [--env K=V]...
+ *       [LIMIT VALUE]... --layer HEX... ID -- ARGV...
+ *       Not a verb of the helper: the runner's grammar (rt_run(), rt/run.c),
+ *       which tk-run, tk-start, tk-monitor and tk-run -t call in their own
+ *       process. fd TK_STORE_FD: the caller's store root. Runs container
+ *       ID of that store in new namespaces and returns the payload's
+ *       status. Layers are given bottom first; the limits go to start.
  *       --notify: fd TK_NOTIFY_FD is a unix socket of the caller's. One
  *       byte is sent on it: TK_NOTIFY_READY once the container's record
  *       is written and its payload executed, TK_NOTIFY_FAILED if it
@@ -42,6 +58,8 @@
 #include <string.h>
 
 #define TK_STORE_FD 3
+#define TK_REAPER_FD 3     /* start: the runner's socket */
+#define TK_GO_FD 4         /* start: the pipe G waits on */
 #define TK_NOTIFY_FD 4
 #define TK_NOTIFY_READY 'R'
 #define TK_NOTIFY_FAILED 'E'

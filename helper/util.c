@@ -16,14 +16,10 @@
 
 #include "helper.h"
 
-int die_notify_fd = -1;
-void (*die_hook)(void);
-
 static _Noreturn void
 vdie(int status, int errnum, const char *fmt, va_list ap)
 {
-	char buf[512], b = TK_NOTIFY_FAILED;
-	void (*hook)(void) = die_hook;
+	char buf[512];
 	int n;
 
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -42,14 +38,6 @@ vdie(int status, int errnum, const char *fmt, va_list ap)
 	else
 		(void)!write(2, "tk-helper: ", 11);
 	(void)!write(2, buf, n);
-	/* run --notify, in G: a failure is told to the parent through a
-	 * close-on-exec pipe, whose EOF alone means the payload was executed.
-	 * And die_hook, once: what a verb undoes when it fails. */
-	if (die_notify_fd >= 0)
-		(void)!write(die_notify_fd, &b, 1);
-	die_hook = NULL;
-	if (hook)
-		hook();
 	_exit(status);
 }
 
@@ -105,17 +93,6 @@ die_denied(const char *detail, ...)
 }
 
 bool
-valid_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i <= TK_LAYER_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == TK_LAYER_HEX;
-}
-
-bool
 parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -157,18 +134,6 @@ read_small(int dirfd, const char *name, char *buf, size_t size)
 	return n;
 }
 
-int
-openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
-{
-	struct open_how how = {
-		.flags = (uint64_t)flags | O_CLOEXEC | O_NOFOLLOW,
-		.resolve = resolve | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_SYMLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 void
 write_all_or_die(int fd, const char *buf, size_t len, const char *what)
 {
@@ -196,36 +161,11 @@ become_caller(void)
 }
 
 /*
- * setfsuid() reports the previous value, never an error, so each switch is
- * checked by calling it again with an invalid id, which returns the current
- * value unchanged.
- */
-void
-fs_as_caller(void)
-{
-	setfsgid(caller.gid);
-	setfsuid(caller.uid);
-	if ((uid_t)setfsuid((uid_t)-1) != caller.uid || (gid_t)setfsgid((gid_t)-1) != caller.gid)
-		die(TK_EXIT_FAIL, "cannot switch file credentials");
-}
-
-void
-fs_as_root(void)
-{
-	if (check_only)
-		return;   /* the caller's rights, all the way */
-	setfsuid(0);
-	setfsgid(0);
-	if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
-		die(TK_EXIT_FAIL, "cannot switch file credentials back");
-}
-
-/*
  * SECURITY.md 8. The caller chooses the limits the helper starts with: a
  * file size limit of 0 or five descriptors could make it fail half way,
- * after the container exists (attack 6). It works with limits of its own
- * and gives the caller's back, exactly, before the payload runs and when
- * it drops its privileges for good: never higher than the caller's. Where
+ * after the container exists (attack 6). It works with limits of its own;
+ * nothing of the caller's runs under them (the container's processes are
+ * the runner's, rt/run.c, never the helper's). Where
  * even root may not raise a hard limit (no CAP_SYS_RESOURCE in the
  * bounding set), it takes the hard limit, and refuses to start below
  * what it needs, before it has done anything.
@@ -239,16 +179,15 @@ static const struct {
 	{ RLIMIT_FSIZE, "file size (ulimit -f)", RLIM_INFINITY, 1 << 20 },
 	{ RLIMIT_CORE, "core file size", 0, 0 },
 };
-static struct rlimit caller_limits[3];
 
 void
 limits_for_helper(void)
 {
 	for (int i = 0; i < 3; i++) {
-		struct rlimit r;
-		if (getrlimit(own_limits[i].res, &caller_limits[i]) < 0)
+		struct rlimit caller_limit, r;
+		if (getrlimit(own_limits[i].res, &caller_limit) < 0)
 			die_errno(TK_EXIT_FAIL, "cannot read resource limits");
-		r = caller_limits[i];
+		r = caller_limit;
 		if (own_limits[i].res == RLIMIT_CORE)
 			r.rlim_cur = 0;
 		else if (r.rlim_cur < own_limits[i].want)
@@ -257,18 +196,10 @@ limits_for_helper(void)
 			r.rlim_max = r.rlim_cur;
 		if (setrlimit(own_limits[i].res, &r) == 0)
 			continue;
-		r = caller_limits[i];
+		r = caller_limit;
 		r.rlim_cur = r.rlim_max;
 		if (r.rlim_max < own_limits[i].need || setrlimit(own_limits[i].res, &r) < 0)
 			die(TK_EXIT_FAIL, "the resource limit on %s is too low to start a "
 			    "container: raise it", own_limits[i].name);
 	}
-}
-
-void
-limits_for_caller(void)
-{
-	for (int i = 0; i < 3; i++)
-		if (setrlimit(own_limits[i].res, &caller_limits[i]) < 0)
-			die_errno(TK_EXIT_FAIL, "cannot restore resource limits");
 }

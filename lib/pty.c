@@ -17,6 +17,7 @@
 
 #include "protocol.h"
 #include "pty.h"
+#include "rt.h"
 #include "util.h"
 #include "banned.h"
 
@@ -55,7 +56,7 @@ copy_winsize(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* The child: ARGV executed, or FN called, with the socket on fd 4. */
+/* The child: the run ARGV (rt_run), or FN called, with the socket on fd 4. */
 static _Noreturn void
 start_child(int storefd, int sockfd, const char *const *argv, int (*fn)(void *, int), void *arg)
 {
@@ -68,16 +69,15 @@ start_child(int storefd, int sockfd, const char *const *argv, int (*fn)(void *, 
 	    (storefd >= 0 && (storefd = fcntl(storefd, F_DUPFD_CLOEXEC, 10)) < 0))
 		_exit(TK_EXIT_FAIL);
 	/* stdin and stdout: not our terminal; stderr stays ours for the
-	 * helper's messages until the pty replaces it in the container. */
+	 * runner's messages until the pty replaces it in the container. */
 	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    (storefd >= 0 ? dup2(storefd, TK_STORE_FD) < 0 : close(TK_STORE_FD) < 0 && errno != EBADF) ||
 	    dup2(sockfd, TK_NOTIFY_FD) < 0 || close_range(TK_NOTIFY_FD + 1, ~0U, 0) < 0)
 		_exit(TK_EXIT_FAIL);
 	if (fn)
 		_exit(fn(arg, TK_NOTIFY_FD));
-	execvp(argv[0], (char *const *)argv);
-	fprintf(stderr, "%s: cannot run %s: %s\n", tk_prog, argv[0], strerror(errno));
-	_exit(TK_EXIT_FAIL);
+	rt_prog = tk_prog;
+	_exit(rt_run(strv_len((char **)argv), (char **)argv));
 }
 
 /* The master from the helper: one byte TK_NOTIFY_TTY and one descriptor,
@@ -174,7 +174,7 @@ run_proxied(int storefd, const char *const *argv, int (*fn)(void *, int), void *
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
-		return tk_err_errno(err, "cannot start the helper");
+		return tk_err_errno(err, "cannot start the container");
 	}
 	if (pid == 0)
 		start_child(storefd, sv[1], argv, fn, arg);
@@ -182,7 +182,7 @@ run_proxied(int storefd, const char *const *argv, int (*fn)(void *, int), void *
 	master = receive_master(sv[0]);
 	close(sv[0]);
 	if (master < 0) {
-		/* The helper failed before the pty: its message is on stderr. */
+		/* The start failed before the pty: its message is on stderr. */
 		status = wait_status(pid);
 		return status ? status : TK_EXIT_FAIL;
 	}

@@ -1,18 +1,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "helper.h"
 #include "protocol.h"
 #include "start.h"
 #include "util.h"
 #include "banned.h"
 
 int
-start_helper_argv(const struct tk_container *c, const struct start_opts *o,
-		  const char **hargv, struct tk_err *err)
+start_run_argv(const struct tk_container *c, const struct start_opts *o,
+	       const char **hargv, struct tk_err *err)
 {
 	static char hostbuf[16];
-	int n = helper_argv(hargv);
+	int n = 0;
 
 	hargv[n++] = "run";
 	if (o->rm)

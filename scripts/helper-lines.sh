@@ -1,11 +1,9 @@
 #!/bin/sh
 # The size of the privileged code: lines of helper/*.c and helper/*.h that
-# are neither blank nor only comment (the generated seccomp-bpf.h left
-# out). The helper stays under 3000 of them (tests/t0000-basic.sh).
+# are neither blank nor only comment. The helper stays below bubblewrap.c's
+# 2396, counted the same way (tests/t0000-basic.sh).
 cd "$(dirname "$0")/.." || exit 1
-for f in helper/*.c helper/*.h; do
-	test "$f" = helper/seccomp-bpf.h || cat "$f"
-done | awk '
+cat helper/*.c helper/*.h | awk '
 {
 	line = $0; code = ""
 	while (line != "") {

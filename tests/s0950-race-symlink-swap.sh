@@ -34,10 +34,9 @@ for what in "containers/ID/upper=CANARY/etc" "containers/ID=CANARY" "layers/LAYE
 do
 	test_expect_success "[$mode] $what swapped in a loop for ${SECS}s / 4: no write or mount outside" '
 		attack_mode '$mode' &&
-		tk_as alice tk-run --name sw bb /bin/true &&
+		tk_as alice tk-run --name sw bb /bin/sh -c "echo pwned >/pwned; echo pwned >/etc/pwned" &&
 		id=$(ct_id alice sw) &&
 		layer=$(jq -r ".layers[0]" "$alice_home/tk/containers/$id/container.json") &&
-		args=$(ct_args alice sw) &&
 		w="'"$what"'" &&
 		path=$(echo "${w%%=*}" | sed "s/ID/$id/; s/LAYER/$layer/") &&
 		dest=$(echo "${w#*=}" | sed "s|CANARY|$CANARY|") &&
@@ -47,7 +46,7 @@ do
 		{ tk_as alice "$PYTHON" "$TRASH/swap.py" "tk/$path" "tk/$path.evil" $secs >swaps & } &&
 		end=$(( $(date +%s) + secs )) && runs=0 && ok=0 &&
 		while test $(date +%s) -lt $end; do
-			if helper_run_as alice $args -- /bin/sh -c "echo pwned >/pwned; echo pwned >/etc/pwned" >/dev/null 2>&1; then
+			if tk_as alice tk-start -a sw >/dev/null 2>&1; then
 				ok=$((ok + 1))
 			fi
 			runs=$((runs + 1))

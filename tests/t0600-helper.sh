@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='tk-helper run directly: start-up hygiene, callers, idmap checks'
+test_description='tk-helper directly: start-up hygiene, callers, start and idmap checks'
 . "$(dirname "$0")/test-lib.sh"
 
 test_have_prereq ROOT || test_skip_all "needs root (creates test users, installs a setuid helper)"
@@ -148,29 +148,52 @@ test_expect_success 'idmap with extra arguments is refused' '
 	test_must_fail tk_as mallory "$TK_HELPER" idmap 1 2 2>err
 '
 
-test_expect_success 'run without the store descriptor is refused' '
-	test_must_fail tk_as mallory "$TK_HELPER" run --layer $(printf "0%.0s" $(seq 64)) abc -- /bin/true 2>err &&
-	test_grep "^tk-helper: " err
+test_expect_success 'start without its socket on fd 3 is refused' '
+	test_status 125 tk_as mallory "$TK_HELPER" start abc 2 2>err &&
+	test_grep "^tk-helper: start: fd 3 is not a unix socket" err &&
+	test_status 125 tk_as mallory sh -c "exec 3</dev/null; exec \"\$TK_HELPER\" start abc 2" 2>err &&
+	test_grep "^tk-helper: start: fd 3 is not a unix socket" err
 '
 
 for id in ../x /etc . .. a/b A "x,upperdir=/etc" ""; do
-	test_expect_success "run refuses container id '$id'" '
-		tk_as mallory mkdir -p tk &&
-		test_must_fail tk_as mallory sh -c "exec 3<\"\$HOME/tk\"; exec \"\$TK_HELPER\" run --layer $(printf "0%.0s" $(seq 64)) \"\$1\" -- /bin/true" sh "$id" 2>err &&
-		test_grep "^tk-helper: " err
+	test_expect_success "start refuses container id '$id'" '
+		test_status 2 tk_as mallory "$TK_HELPER" start "$id" 2 2>err &&
+		test_grep "^tk-helper: start: " err
 	'
 done
 
-test_expect_success 'run refuses a bad layer and unknown options' '
-	test_must_fail tk_as mallory sh -c "exec 3<\"\$HOME/tk\"; exec \"\$TK_HELPER\" run --layer ../../etc abc -- /bin/true" 2>err &&
-	test_must_fail tk_as mallory sh -c "exec 3<\"\$HOME/tk\"; exec \"\$TK_HELPER\" run --mount /:/host --layer $(printf "0%.0s" $(seq 64)) abc -- /bin/true" 2>err &&
-	test_must_fail tk_as mallory sh -c "exec 3<\"\$HOME/tk\"; exec \"\$TK_HELPER\" run --userns host --layer $(printf "0%.0s" $(seq 64)) abc -- /bin/true" 2>err
+for pid in abc -1 1 1e3 "" " 2" "+2" "18446744073709551617" "0" "4194305"; do
+	test_expect_success "start refuses pid '$pid'" '
+		test_status 2 tk_as mallory "$TK_HELPER" start abc "$pid" 2>err &&
+		test_grep "^tk-helper: start: " err
+	'
+done
+
+test_expect_success 'start refuses the run grammar, unknown options and a member'"'"'s --userns host' '
+	for a in "--layer $(printf "0%.0s" $(seq 64))" "--mount /:/host" "--rm x" "--tty x" \
+		 "--user 0" "--net host" "--hostname x"; do
+		test_status 2 tk_as mallory "$TK_HELPER" start $a abc 2 2>err &&
+		test_grep "^tk-helper: start: unknown option" err || return 1
+	done &&
+	test_status 2 tk_as mallory "$TK_HELPER" start abc 2 3 2>err &&
+	test_status 125 tk_as mallory "$TK_HELPER" start --userns host abc 2 2>err &&
+	test_grep "only for root" err
 '
 
-test_expect_success 'run with a store that is not hers is refused' '
-	mkdir -p rootstore && chmod 755 rootstore &&
-	test_must_fail tk_as mallory sh -c "exec 3<\"$TRASH/rootstore\"; exec \"\$TK_HELPER\" run --layer $(printf "0%.0s" $(seq 64)) abc -- /bin/true" 2>err &&
-	test_grep "^tk-helper: " err
+test_expect_success PYTHON3 'start of a process that is not hers, or of none, is refused alike' '
+	test_status 125 tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" "$TK_HELPER" start abc $$ 2>err.root &&
+	test_status 125 tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" "$TK_HELPER" start abc 4194303 2>err.none &&
+	test_cmp err.none err.root &&
+	test_grep "^tk-helper: permission denied" err.root
+'
+
+test_expect_success PYTHON3 'start -: EOF on fd 3 first is a quiet exit; a bad line is refused' '
+	test_status 125 tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" --send "" "$TK_HELPER" start - 2>err &&
+	test_line_count = 0 err &&
+	for line in "abc\n" "abc 1\n" "../x 1234\n" "abc 1234" "abc 12x\n"; do
+		test_status 2 tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" --send "$line" "$TK_HELPER" start - 2>err &&
+		test_grep "^tk-helper: start: " err || return 1
+	done
 '
 
 test_expect_success 'no mounts left on the host' '

@@ -304,15 +304,14 @@ max" " 100" "" "$long" 1.5G 10X 0x10 "64M " 010; do
 
 test_expect_success 'the helper checks the values again, and knows no knob names (attacks 22, 23)' '
 	cid=$(cat "$(tk_user_home alice)/tk/containers"/*/container.json | sed -n "s/.*\"id\":\"\([0-9a-f]*\)\".*/\1/p" | head -1) &&
-	layer=$(ls "$(tk_user_home alice)/tk/layers" | head -1) &&
 	for a in "--memory-max -1" "--memory-max 0" "--memory-max 18446744073709551616" \
 		 "--pids-max 1e9" "--cpu-max 999" "--cpu-weight 10001" "--cpuset-cpus 0-" \
 		 "--io-device 1:2:3" "--memory-max 1048576 --memory-max 1048576"; do
-		test_status 2 as_alice sh -c "exec 3<\$HOME/tk; exec \"\$TK_HELPER\" run $a --layer $layer $cid -- true" 2>err &&
+		test_status 2 as_alice "$TK_HELPER" start $a $cid 2 2>err &&
 		test_one_line_error err tk-helper || return 1
 	done &&
 	for k in --memory.max --cgroup.procs --release_agent --devices.allow --../cgroup.procs; do
-		test_status 2 as_alice sh -c "exec 3<\$HOME/tk; exec \"\$TK_HELPER\" run $k 1 --layer $layer $cid -- true" 2>err &&
+		test_status 2 as_alice "$TK_HELPER" start $k 1 $cid 2 2>err &&
 		test_grep "unknown option" err || return 1
 	done &&
 	check_no_cgroups

@@ -81,7 +81,7 @@ test_expect_success 'a bad --cgroups value: one-line error, 125, nothing left' '
 '
 
 test_expect_success 'the helper takes only --cgroups enabled' '
-	test_status 2 as_alice "$TK_HELPER" run --cgroups auto 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef --layer 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef -- true 2>err &&
+	test_status 2 as_alice "$TK_HELPER" start --cgroups auto 0123456789abcdef 2 2>err &&
 	test_grep "cgroups takes" err
 '
 

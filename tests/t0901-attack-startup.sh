@@ -171,9 +171,8 @@ for um in 0000 0777; do
 test_expect_success BUSYBOX,JQ "[$mode] row 5: umask $um: the helper writes nothing world-writable" '
 	attack_mode '$mode' &&
 	oracle_before mallory &&
-	tk_as mallory tk-run --name um bb /bin/true || return 1
-	tk_as mallory sh -c "umask '$um'; exec \"\$@\"" sh \
-		sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory um) -- /bin/sh -c \"sleep 1000\"" &
+	tk_as mallory tk-run --name um bb /bin/sh -c "test -e /ran || { touch /ran; exit 0; }; exec sleep 1000" || return 1
+	tk_as mallory sh -c "umask '$um'; exec tk-start -a um" &
 	# The payload: pid 1 of the container, from its record (not a
 	# process of the name: a uid of a removed test user may be reused).
 	rec=/run/tk/$mallory_uid/$(ct_id mallory um) &&
@@ -200,11 +199,11 @@ done
 test_expect_success BUSYBOX,JQ "[$mode] row 6: tiny rlimits fail closed, no half setup" '
 	attack_mode '$mode' &&
 	oracle_before mallory &&
-	tk_as mallory tk-run --name rl bb /bin/true &&
+	tk_as mallory tk-run --name rl bb /bin/echo ran >out &&
 	for lim in --nofile=5 --fsize=0 --nproc=1; do
 		# stderr through a pipe: a file there would stop any writer
 		# with SIGXFSZ under --fsize=0, the helper or not.
-		{ tk_as mallory prlimit $lim sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory rl) -- /bin/echo ran" 2>&1 >out; echo $? >st; } | cat >err &&
+		{ tk_as mallory prlimit $lim tk-start -a rl 2>&1 >out; echo $? >st; } | cat >err &&
 		st=$(cat st) &&
 		echo "$lim: exit $st" && cat err &&
 		if test $st = 0; then
@@ -214,9 +213,11 @@ test_expect_success BUSYBOX,JQ "[$mode] row 6: tiny rlimits fail closed, no half
 			test $st -lt 128 && clear_error err || return 1
 		fi || return 1
 	done &&
-	test_line_count = 1 "$mallory_home/tk/containers/$(ct_id mallory rl)/exit" &&
-	# The payload gets the caller limits back, never the helper ones.
-	tk_as mallory prlimit --nofile=64 --fsize=1048576 sh -c "exec 3<\"\$HOME/tk\" && exec $(helper_cmd) run $(ct_args mallory rl) -- /bin/grep -E \"open files|file size\" /proc/self/limits" >out &&
+	# tk-start clears the last status first: none, or a whole one.
+	ex="$mallory_home/tk/containers/$(ct_id mallory rl)/exit" &&
+	{ test ! -e "$ex" || test_line_count = 1 "$ex"; } &&
+	# The payload gets the caller limits, never the helper ones.
+	tk_as mallory prlimit --nofile=64 --fsize=1048576 tk-run --rm bb /bin/grep -E "open files|file size" /proc/self/limits >out &&
 	awk "/^Max file size/ { f = \$4 \" \" \$5 } /open files/ { n = \$4 \" \" \$5 } END { print f; print n }" out >got &&
 	printf "1048576 1048576\n64 64\n" >expect &&
 	test_cmp expect got &&

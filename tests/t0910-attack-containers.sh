@@ -64,18 +64,22 @@ test_expect_success "[$mode] row 10: member B cannot reach member A's container 
 	clear_error err &&
 	test_must_fail tk_as bob tk-rm --root "$alice_home/tk" web 2>err &&
 	clear_error err &&
-	# The helper itself, with B store on fd 3 and A container ID, or
-	# B store where containers/ID is a symlink to A directory:
-	helper_run_as bob $(ct_args alice web) -- /bin/true 2>err.mine
+	# The helper itself: start of A container ID with a process of A
+	# reads like one with a process that does not exist.
+	{ tk_as alice sleep 30 & } &&
+	test_wait_until 20 "test -n \"\$(our_named alice sleep)\"" &&
+	apid=$(our_named alice sleep) &&
+	helper_start_as bob "$aid" "$apid" 2>err.mine
 	test $? = 125 &&
-	helper_run_as bob $(ct_args alice web | sed "s/$aid/0123456789abcdef/") -- /bin/true 2>err.none
+	helper_start_as bob "$aid" 4194303 2>err.none
 	test $? = 125 &&
 	test_cmp err.none err.mine &&
+	kill $apid && wait &&
+	# B store where containers/ID is a symlink to A directory:
 	tk_as bob mkdir -p tk/containers &&
 	tk_as bob ln -s "$alice_home/tk/containers/$aid" "$bob_home/tk/containers/$aid" &&
-	helper_run_as bob $(ct_args alice web) -- /bin/true 2>err.link
-	test $? = 125 &&
-	test_cmp err.none err.link &&
+	test_must_fail tk_as bob tk-start -a "$aid" 2>err.link &&
+	clear_error err.link &&
 	tk_as bob rm "$bob_home/tk/containers/$aid" &&
 	# A store fd that is not B own is refused as well.
 	test_must_fail tk_as bob sh -c "exec 3<\"$alice_home/tk\"" 2>/dev/null &&
@@ -107,8 +111,7 @@ for id in ../x /etc . .. "" a/b -rf "$nl" "x,upperdir=/etc" a:b "$name256"; do
 	test_expect_success "[$mode] row 11: the helper refuses container id '$id' before any file access" '
 		attack_mode '$mode' &&
 		oracle_before alice &&
-		L=$(printf "0%.0s" $(seq 64)) &&
-		helper_run_as alice --layer $L "$id" -- /bin/true 2>err
+		helper_start_as alice "$id" 2 2>err
 		test $? = 2 &&
 		clear_error err &&
 		oracle_after
@@ -123,17 +126,16 @@ for what in "containers/ID=CANARY" "containers/ID/upper=CANARY/etc" \
 do
 	test_expect_success "[$mode] row 12: $what as a symlink is refused, no host write or mount" '
 		attack_mode '$mode' &&
-		tk_as alice tk-run --name sl bb /bin/true &&
+		tk_as alice tk-run --name sl bb /bin/sh -c "echo pwned >/pwned; echo pwned >/etc/pwned" &&
 		id=$(ct_id alice sl) &&
 		layer=$(jq -r ".layers[0]" "$alice_home/tk/containers/$id/container.json") &&
-		args=$(ct_args alice sl) &&
 		w="'"$what"'" &&
 		path=$(echo "${w%%=*}" | sed "s/ID/$id/; s/LAYER/$layer/") &&
 		dest=$(echo "${w#*=}" | sed "s|CANARY|$CANARY|") &&
 		oracle_before alice &&
 		tk_as alice mv "tk/$path" "tk/$path.real" &&
 		tk_as alice ln -s "$dest" "tk/$path" &&
-		helper_run_as alice $args -- /bin/sh -c "echo pwned >/pwned; echo pwned >/etc/pwned" 2>err
+		tk_as alice tk-start -a sl 2>err
 		st=$?
 		tk_as alice rm "tk/$path" &&
 		tk_as alice mv "tk/$path.real" "tk/$path" &&
@@ -193,7 +195,7 @@ test_expect_success "[$mode] row 24 (mount part): from inside, no cgroup v1 moun
 # privileges or host fds, in any phase: the probe stops it at random
 # points (SIGSTOP, which the caller may send) and tries ptrace,
 # /proc/PID/mem and process_vm_readv on every tk-helper of the session.
-test_expect_success "[$mode] row 26: ptrace, /proc/PID/mem, process_vm_readv against the helper: EPERM" '
+test_expect_success "[$mode] row 26: ptrace, /proc/PID/mem, process_vm_readv against the helper and the runner: EPERM" '
 	attack_mode '$mode' &&
 	oracle_before alice &&
 	tk_as alice sh -c "
@@ -212,12 +214,14 @@ test_expect_success "[$mode] row 26: ptrace, /proc/PID/mem, process_vm_readv aga
 			kill -CONT \$p 2>/dev/null
 			wait \$p
 		done
-		# The long phase: the helper parent waiting for the container.
+		# The long phase: the runner, whose memory the container first
+		# process shared until its exec, waiting for the container.
 		tk-run --rm bb /bin/sleep 3 &
 		p=\$!
 		i=0
 		while ! pgrep -x sleep -s 0 >/dev/null && test \$i -lt 100; do sleep 0.1; i=\$((i + 1)); done
-		for h in \$(pgrep -x tk-helper -s 0); do
+		test -n \"\$(pgrep -x tk-run -s 0)\" || exit 1
+		for h in \$(pgrep -x tk-run -s 0); do
 			\"$PYTHON\" \"$TEST_LIB/ptrace-probe.py\" \$h --must-probe || exit 1
 		done
 		wait \$p

@@ -48,22 +48,32 @@ test_expect_success 'check idmap of a root process: refused, with the reason, st
 	test_grep "^tk-helper: check: refused: idmap: process $$ is gone" err
 '
 
-test_expect_success 'check run of her container: allowed, no record, no container started' '
+test_expect_success USERNS 'check start of her waiting process: allowed, no map, no record' '
 	oracle_before mallory &&
 	{ ls -A /run/tk/$mallory_uid 2>/dev/null >records.before || :; } &&
-	tk_as mallory sh -c "exec 3<\"\$HOME/tk\" && exec \"\$TK_HELPER\" check run $(ct_args mallory c) -- /bin/sh -c \"echo RAN\"" >out 2>err &&
-	test_grep "^tk-helper: check: allowed: run container $cid (1 layers) as 0:0" out &&
-	test_grep -v RAN out &&
+	{ tk_as mallory unshare -U sleep 30 & } &&
+	test_wait_until 20 "test -n \"\$(our_named mallory sleep)\"" &&
+	p=$(our_named mallory sleep) &&
+	tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" "$TK_HELPER" check start "$cid" "$p" >out 2>err &&
+	test_grep "^tk-helper: check: allowed: start container $cid, process $p" out &&
+	test_line_count = 0 "/proc/$p/uid_map" &&
 	{ ls -A /run/tk/$mallory_uid 2>/dev/null >records.after || :; } &&
 	test_cmp records.before records.after &&
+	kill "$p" && wait &&
 	oracle_after
 '
 
-test_expect_success 'check run: a bad id is a usage error (2), an unknown container refused' '
-	test_status 2 tk_as mallory sh -c "exec 3<\"\$HOME/tk\" && exec \"\$TK_HELPER\" check run --layer $(printf "0%.0s" $(seq 64)) ../x -- /bin/true" 2>err &&
-	test_grep "^tk-helper: check: refused: run: bad container id" err &&
-	test_status 125 tk_as mallory sh -c "exec 3<\"\$HOME/tk\" && exec \"\$TK_HELPER\" check run --layer $(printf "0%.0s" $(seq 64)) nosuch -- /bin/true" 2>err &&
-	test_grep "^tk-helper: check: refused: run: cannot open .nosuch." err
+test_expect_success 'check start: a bad id is a usage error (2), a process without a namespace refused' '
+	test_status 2 tk_as mallory "$TK_HELPER" check start ../x 2 2>err &&
+	test_grep "^tk-helper: check: refused: start: bad container id" err &&
+	{ tk_as mallory sleep 30 & } &&
+	test_wait_until 20 "test -n \"\$(our_named mallory sleep)\"" &&
+	p=$(our_named mallory sleep) &&
+	test_status 125 tk_as mallory "$PYTHON" "$TEST_LIB/sock3.py" "$TK_HELPER" check start "$cid" "$p" 2>err &&
+	test_grep "^tk-helper: check: refused: start: process $p has no user namespace of its own" err &&
+	test_status 125 tk_as mallory "$TK_HELPER" check start "$cid" "$p" 2>err &&
+	test_grep "^tk-helper: check: refused: start: fd 3 is not a unix socket" err &&
+	kill "$p" && wait
 '
 
 test_expect_success 'check join of a container that is not running: refused' '

@@ -43,7 +43,7 @@ test_expect_success 'setup: helpers, member alice, an image' '
 	tar -C esc -czf esc.tar.gz . && chmod 644 esc.tar.gz &&
 	tk_as alice tk-pull -q --name esc "tar:$TRASH/esc.tar.gz" >/dev/null &&
 	tk_as alice tk-run --name ct bb /bin/true &&
-	args=$(ct_args alice ct)
+	args="$(ct_id alice ct) 2"
 '
 
 
@@ -60,13 +60,13 @@ max" " 100" "" "$long" max 0x10 "1048576 " +1048576; do
 		test_status 125 tk_as alice tk-run --rm --memory-max "$v" bb true 2>err &&
 		clear_error err &&
 		for k in --memory-max --pids-max --cpu-max --cpu-weight --io-read-bps; do
-			helper_run_as alice $k "$v" $args -- /bin/true 2>err
+			helper_start_as alice $k "$v" $args 2>err
 			test $? = 2 && clear_error err || return 1
 		done || return 1
 	done &&
 	for a in "--cpuset-cpus 0-" "--cpuset-cpus 1,,2" "--cpuset-cpus 99999999999" \
 		 "--io-device 1:2:3" "--io-device 8:" "--io-device /dev/sda"; do
-		helper_run_as alice $a $args -- /bin/true 2>err
+		helper_start_as alice $a $args 2>err
 		test $? = 2 && clear_error err || return 1
 	done &&
 	oracle_after
@@ -79,7 +79,7 @@ test_expect_success "[$mode] row 23: cgroup file names are not options of the he
 	for k in ../cgroup.procs cgroup.procs cgroup.subtree_control release_agent \
 		 devices.allow memory.max memory.limit_in_bytes notify_on_release; do
 		for form in "--$k 1" "--$k=1" "--cgroup $k=1"; do
-			helper_run_as alice $form $args -- /bin/true 2>err
+			helper_start_as alice $form $args 2>err
 			test $? = 2 && clear_error err || return 1
 		done
 	done &&

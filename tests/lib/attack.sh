@@ -204,28 +204,22 @@ clear_error() {
 	fi
 }
 
-# ct_args USER NAME: "--layer HEX... ID" of USER's container NAME (made
-# with tk-run --name NAME), for calling the helper's run verb directly.
-ct_args() {
-	jq -r --arg n "$2" 'select(.name == $n) | ((.layers[] | "--layer " + .), .id)' \
-		"$(tk_user_home "$1")"/tk/containers/*/container.json | tr '\n' ' '
-}
-
 # ct_id USER NAME: the ID of USER's container NAME.
 ct_id() {
 	jq -r --arg n "$2" 'select(.name == $n) | .id' \
 		"$(tk_user_home "$1")"/tk/containers/*/container.json
 }
 
-# helper_run_as USER ARGS...: `tk-helper run ARGS...` as USER, with USER's
-# store on fd 3, in the current mode, as tk-run calls it.
-helper_run_as() {
+# helper_start_as USER ARGS...: `tk-helper start ARGS...` as USER, in the
+# current mode, as the runner calls it: one end of a unix socket on fd 3
+# (tests/lib/sock3.py; what the reaper answers, if anything, on stdout).
+helper_start_as() {
 	_who=$1
 	shift
 	if test "$ATTACK_MODE" = sudo; then
-		set -- sudo -n -C 4 "$TK_HELPER" run "$@"
+		set -- sudo -n -C 4 "$TK_HELPER" start "$@"
 	else
-		set -- "$TK_HELPER" run "$@"
+		set -- "$TK_HELPER" start "$@"
 	fi
-	tk_as "$_who" sh -c 'exec 3<"$HOME/tk" && exec "$@"' sh "$@"
+	tk_as "$_who" "$PYTHON" "$TEST_LIB/sock3.py" "$@"
 }

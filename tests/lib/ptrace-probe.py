@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """ptrace-probe.py PID [--must-probe]: as the caller, try to read or
-control process PID (a tk-helper) with ptrace(PTRACE_ATTACH),
+control process PID (a tk-helper, or a tk-run whose memory a container's
+first process shared) with ptrace(PTRACE_ATTACH),
 /proc/PID/mem and process_vm_readv. Every attempt must fail with EPERM or
 EACCES (attack 26). Exit 0 and print "probed PID" when all were refused,
 "gone PID" when the process went away first (an error with
 --must-probe); exit 1, saying what worked, otherwise.
 
-The helper's container child execs the payload, which is the caller's
-own process: an attempt that works is a hole only if what it reached
-was still the helper, so the mappings it could see must name the helper
-binary (else "execed PID": the payload was reached, which is allowed)."""
+A process may have executed the payload, which is the caller's own:
+an attempt that works is a hole only if what it reached was still tk's,
+so the mappings it could see must name its binary (else "execed PID":
+the payload was reached, which is allowed)."""
 import ctypes
 import errno
 import os
@@ -35,8 +36,9 @@ try:
         stat = f.read()
 except (FileNotFoundError, ProcessLookupError):
     gone()
-if "(tk-helper)" not in stat:
-    print("skip %d: not the helper" % pid)
+name = next((n for n in ("tk-helper", "tk-run") if "(%s)" % n in stat), None)
+if not name:
+    print("skip %d: not the helper or the runner" % pid)
     sys.exit(0)
 
 
@@ -51,7 +53,7 @@ def reached_helper(maps=None):
             gone()
         except PermissionError:
             return True   # protected again: it was the helper
-    if "/tk-helper" in maps:
+    if "/" + name in maps:
         return True
     print("execed %d: the payload, not the helper, was reached" % pid)
     sys.exit(1 if must else 0)

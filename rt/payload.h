@@ -1,8 +1,8 @@
 /*
  * The last steps of a container's process before it executes the payload,
- * shared by the helper (run's G) and tk-exec, which joins a container with
- * the caller's own credentials: nothing here needs or uses a privilege.
- * Each program brings its own die() and die_errno(), which exit.
+ * shared by run's G and tk-exec, which joins a container with the
+ * caller's own credentials: nothing here needs or uses a privilege.
+ * die() and die_errno() (rt/die.c) _exit.
  */
 #ifndef TK_PAYLOAD_H
 #define TK_PAYLOAD_H

@@ -1,5 +1,5 @@
 /*
- * The payload's entry, shared by the helper (run's G, helper/run.c) and
+ * The payload's entry, shared by run's G (rt/run.c) and
  * tk-exec (bin/tk-exec.c): see payload.h. It runs with no privilege
  * outside the container's user namespace, and in tk-exec with none at all.
  */
@@ -194,7 +194,7 @@ payload_enter(const struct payload *p, bool can_setgroups)
 
 	drop_to_payload(p->uid, p->gid, can_setgroups);
 	/* A change of effective uid clears the parent-death signal: set it
-	 * again, so the payload dies with the helper. */
+	 * again, so the payload dies with its runner. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_errno(TK_EXIT_FAIL, "cannot set parent death signal");
 	if (chdir(dir) < 0)

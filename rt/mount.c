@@ -22,7 +22,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "rt.h"
 #include "sanitize.h"
 
 /* Read the kernel's own message for a failed fs_context, if any. */

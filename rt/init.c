@@ -1,7 +1,7 @@
 /*
- * --init: the container's pid 1 stays helper code, with nothing left of
- * the helper's privileges (it runs after drop_to_payload, as the
- * payload's ids, with no_new_privs and seccomp), and the payload is its
+ * --init: the container's pid 1 stays tk's code (it runs after
+ * drop_to_payload, as the payload's ids, with no_new_privs and seccomp,
+ * like the payload itself), and the payload is its
  * child. It reaps every zombie the pid namespace leaves it, forwards the
  * signals it gets to the payload (which, not being pid 1, no longer drops
  * those it has no handler for), and ends with the payload's status. It
@@ -9,9 +9,10 @@
  * its memory (SECURITY.md 27).
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
-#include "helper.h"
+#include "rt.h"
 
 void
 init_fork(void)
@@ -29,6 +30,8 @@ init_fork(void)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		return;   /* the caller executes the payload */
 	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(TK_EXIT_FAIL);
 	/* run --notify: the payload's exec alone may close the caller's
 	 * pipe (its EOF means "executed"); init keeps no copy. */
 	if (die_notify_fd >= 0) {
