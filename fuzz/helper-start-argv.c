@@ -23,7 +23,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!setjmp(jb)) {
 		parse_args(argc, argv, &l, &id, &pid, &userns_host);
 		/* What passed must hold the grammar the rest relies on. */
-		if (!id || !tk_valid_id(id) || pid < 2 || pid > (1U << 22))
+		/* ID and PID, or "-": both come on fd 3 (id stays NULL). */
+		if (id ? !tk_valid_id(id) || pid < 2 || pid > (1U << 22)
+		       : pid != 0 || strcmp(argv[argc - 1], "-"))
 			abort();
 		if (userns_host && !caller.root)
 			abort();
