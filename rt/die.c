@@ -14,6 +14,7 @@
 
 const char *rt_prog = "tk-run";
 int die_notify_fd = -1;
+void (*die_hook)(void);
 
 static _Noreturn void
 vdie(int status, int errnum, const char *fmt, va_list ap)
@@ -32,6 +33,8 @@ vdie(int status, int errnum, const char *fmt, va_list ap)
 	 * whose EOF alone means the payload was executed. */
 	if (die_notify_fd >= 0)
 		(void)!write(die_notify_fd, &b, 1);
+	if (die_hook)
+		die_hook();
 	_exit(status);
 }
 

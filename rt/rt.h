@@ -18,6 +18,8 @@
 extern const char *rt_prog;
 /* In G, from its go byte on: die() writes TK_NOTIFY_FAILED there. */
 extern int die_notify_fd;
+/* Called by die() before it exits (run.c: reap the early helper). */
+extern void (*die_hook)(void);
 int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
 
 /* run.c: the run grammar (helper/protocol.h, "run"): ARGV[0] is "run".

@@ -98,7 +98,11 @@ payload_opt(const char *a, const char *v, struct payload *p)
 			usage("duplicate --user");
 		errno = 0;
 		u = strtoul(v, &end, 10);
-		g = *end == ':' ? strtoul(end + 1, &end, 10) : u;
+		g = u;
+		/* strtoul takes "", " 1", "+1" and "-1": each part must begin
+		 * with a digit. */
+		if (*end == ':' && end[1] >= '0' && end[1] <= '9')
+			g = strtoul(end + 1, &end, 10);
 		if (errno || *end || v[0] < '0' || v[0] > '9' || u > UINT32_MAX - 2 || g > UINT32_MAX - 2)
 			usage("--user takes UID[:GID], decimal");
 		p->uid = (uint32_t)u;
@@ -372,20 +376,41 @@ wait_for_exec(int execfd, bool notify)
  * reset in it (posix_spawn resets each signal's: 0.3 ms here).
  */
 static struct {
-	pid_t pid;
+	pid_t pid, parent;
 	int sock, go[2];
-} helper = { -1, -1, { -1, -1 } };
+} helper = { -1, -1, -1, { -1, -1 } };
 
-/* exit() before rt_run() took the helper: it sees EOF, and is reaped. */
+/* exit() or die() before rt_run() took the helper: it sees EOF, and is
+ * reaped, not left to init. Only by its parent: G shares our memory and
+ * may die() too. */
 static void
 reap_unused_helper(void)
 {
-	if (helper.pid <= 0)
+	if (helper.pid <= 0 || getpid() != helper.parent)
 		return;
 	close(helper.sock);
 	while (waitpid(helper.pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	helper.pid = -1;
+}
+
+static int rm_tree(int dirfd, const char *name, int depth);
+
+/* A foreground --rm container that never started (we hold its lock) goes
+ * when we die() before its start, as when the helper refuses it (with
+ * --notify or --tty our caller is still there to do that). */
+static struct {
+	pid_t runner;
+	int ctsfd;
+	const char *id;
+} unstarted = { -1, -1, NULL };
+
+static void
+runner_dies(void)
+{
+	reap_unused_helper();
+	if (unstarted.id && getpid() == unstarted.runner)
+		rm_tree(unstarted.ctsfd, unstarted.id, 0);
 }
 
 void
@@ -419,7 +444,9 @@ rt_spawn_helper(bool userns_host, int nlimits, char *const *limits)
 		die_errno(TK_EXIT_FAIL, "cannot run '%s'", argv[0]);
 	close(sv[1]);
 	helper.sock = sv[0];
+	helper.parent = getpid();
 	atexit(reap_unused_helper);
+	die_hook = runner_dies;
 }
 
 /* The exit status, and the oom mark next to it (the memory limit killed
@@ -434,8 +461,6 @@ write_ct_file(int ctfd, const char *name, const char *text)
 		close(fd);
 	}
 }
-
-static int rm_tree(int dirfd, const char *name, int depth);
 
 /* Remove what the directory fd holds (fd is closed) but, for a SPARE,
  * its upper and work; 0 when all of it went. */
@@ -582,6 +607,9 @@ rt_run(int argc, char **argv)
 	ctfd = open_dir(ctsfd, o.id);
 	if (flock(ctfd, LOCK_EX | LOCK_NB) < 0)
 		die(TK_EXIT_FAIL, "container %s is already running", o.id);
+	if (o.rm && !o.notify && !o.tty)
+		unstarted.runner = getpid(), unstarted.ctsfd = ctsfd, unstarted.id = o.id;
+	die_hook = runner_dies;
 	layersfd = open_dir(TK_STORE_FD, "layers");
 	for (int i = 0; i < o.nlayers; i++)
 		close(open_dir(layersfd, o.layers[i]));
@@ -656,6 +684,7 @@ rt_run(int argc, char **argv)
 				rt_prog, helper_path());
 		return r >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 2 ? 2 : TK_EXIT_FAIL;
 	}
+	unstarted.id = NULL;   /* started: --rm removes it at the end */
 	wait_for_exec(execpipe[0], o.notify);
 	/* G has executed (or died): the memory is ours alone again, with
 	 * what G left in it. */

@@ -137,4 +137,43 @@ test_expect_success 'tk-rm - with a bad line on stdin' '
 	check_no_leaks snap
 '
 
+# rt/run.c dies between making the container's directory and the start
+# (here: a layer that is no longer a directory). A --rm container goes
+# with it, as when the helper refuses it, and the helper that tk-run
+# started early is reaped, not left to init (orphans.py is the subreaper
+# that would get it).
+test_expect_success BUSYBOX,PYTHON3 'tk-run --rm that dies before the start: one line, no container, no helper left' '
+	for l in $(ls "$TK_ROOT/layers"); do
+		mv "$TK_ROOT/layers/$l" "$TK_ROOT/layers/$l.real" &&
+		ln -s "$l.real" "$TK_ROOT/layers/$l" || return 1
+	done &&
+	mounts_snapshot snap &&
+	{ "$PYTHON" "$TEST_LIB/orphans.py" tk-run --rm "$IMG" /bin/true >out 2>err; st1=$?; } &&
+	{ "$PYTHON" "$TEST_LIB/orphans.py" tk-run --rm -m 64m "$IMG" /bin/true >>out 2>>err; st2=$?; } &&
+	for l in $(ls "$TK_ROOT/layers" | grep -v "\.real\$"); do
+		rm "$TK_ROOT/layers/$l" && mv "$TK_ROOT/layers/$l.real" "$TK_ROOT/layers/$l" || return 1
+	done &&
+	test "$st1 $st2" = "125 125" &&
+	test_line_count = 0 out &&
+	test_line_count = 2 err &&
+	test_grep "^tk-run: cannot open .* in the store: Not a directory" err &&
+	check_no_leaks snap
+'
+
+test_expect_success 'the runner'"'"'s own grammar (tk-monitor -- run): --user is UID[:GID], each part digits' '
+	mkdir -p rtgram &&
+	layer=$(printf "%064d" 0) &&
+	for u in "1:" " 1" "+1" "1:+2" "1:-2" "1: 2" "1:2:3" "" ":2"; do
+		rm -f rtgram/log &&
+		test_status 2 tk-monitor -- run --user "$u" --layer $layer abc -- /bin/true \
+			3<rtgram 4</dev/null 5<rtgram &&
+		grep -q "tk-run: run: --user takes UID\[:GID\], decimal" rtgram/log || return 1
+	done &&
+	# A good one gets past the grammar: the store here has no containers/.
+	rm -f rtgram/log &&
+	test_status 125 tk-monitor -- run --user 1:2 --layer $layer abc -- /bin/true \
+		3<rtgram 4</dev/null 5<rtgram &&
+	grep -q "cannot open .containers. in the store" rtgram/log
+'
+
 test_done
