@@ -102,19 +102,6 @@ has_cgroups(pid_t pid, const char *id)
 	return found;
 }
 
-/* The pid a pidfd pins (its fdinfo). */
-static pid_t
-pidfd_pid(int pidfd)
-{
-	char path[64], *p;
-	cleanup_free char *buf = NULL;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	buf = read_file_at(AT_FDCWD, path, 1 << 12, NULL, NULL);
-	p = buf ? strstr(buf, "\nPid:") : NULL;
-	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
-}
-
 /* Phase 1's checks on the pinned pid 1: it has pivoted, and its user
  * namespace is ours to join; setgroups allowed there (SECURITY.md 25:
  * not without a subgid range). 0 without a user namespace of its own
@@ -182,9 +169,8 @@ enter(void *arg, int sockfd)
 	pid_t pid, child, helper = -1;
 
 	/* Phase 1. */
-	if (container_pidfd(x->c, &pidfd, &err) < 0)
+	if (container_pidfd(x->c, &pidfd, &pid, &err) < 0)
 		tk_die_err(TK_EXIT_FAIL, &err);
-	pid = pidfd < 0 ? -1 : pidfd_pid(pidfd);
 	if (pid <= 1)
 		not_running(x->id);
 	flags = check_container(pid, x);

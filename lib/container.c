@@ -824,12 +824,14 @@ container_command(const struct tk_container *c)
 }
 
 int
-container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
+container_pidfd(const struct tk_container *c, int *pidfd, pid_t *pidp, struct tk_err *err)
 {
 	pid_t pid = record_pid_of(c->id);
 	int fd;
 
 	*pidfd = -1;
+	if (pidp)
+		*pidp = -1;
 	if (pid == RECORD_UNKNOWN)
 		return tk_err_errno(err, "cannot reach container '%.12s'", c->id);
 	if (pid <= 0)
@@ -843,6 +845,8 @@ container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err)
 		return 0;
 	}
 	*pidfd = fd;
+	if (pidp)
+		*pidp = pid;
 	return 0;
 }
 
@@ -880,7 +884,7 @@ container_stop(const struct tk_container *c, int sig, int timeout_ms, struct tk_
 {
 	cleanup_close int pidfd = -1;
 
-	if (container_pidfd(c, &pidfd, err) < 0)
+	if (container_pidfd(c, &pidfd, NULL, err) < 0)
 		return -1;
 	if (pidfd < 0)
 		return 0;   /* not running */

@@ -66,8 +66,9 @@ void container_state(struct tk_store *st, struct tk_container *c);
  * not running is left alone (0). */
 int container_stop(const struct tk_container *c, int sig, int timeout_ms, struct tk_err *err);
 /* A pidfd of pid 1 of a running container, pinned and checked against
- * the record, in *pidfd; -1 there when it is not running. */
-int container_pidfd(const struct tk_container *c, int *pidfd, struct tk_err *err);
+ * the record, in *pidfd (its pid, as we see it, in *pid unless NULL); -1
+ * in both when it is not running. */
+int container_pidfd(const struct tk_container *c, int *pidfd, pid_t *pid, struct tk_err *err);
 /* Wait until the helper that ran the container has finished with it (its
  * exit status written): it holds a lock on the directory until then. */
 int container_wait_finished(struct tk_store *st, const struct tk_container *c);
