@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "interrupt.h"
 #include "protocol.h"
 #include "util.h"
 #include "banned.h"
@@ -42,13 +43,30 @@ helper_argv(const char **argv)
 	return n;
 }
 
-/* ARGV (the helper's path first) started as a child: its pid, or -1. */
+/* ARGV (the helper's path first) started as a child: its pid, or -1.
+ * posix_spawn resets every caught signal's handler in its child, one
+ * sigaction per signal (0.3 ms on the test machine); vfork does not,
+ * which is safe while no handler can run in the child before its exec:
+ * tk-exec, the one caller on a hot path (join), catches none, and a
+ * tool that does (lib/interrupt.c: tk-pull, which may idmap) keeps
+ * posix_spawn. */
 static pid_t
 helper_start(const char **argv, struct tk_err *err)
 {
 	pid_t child;
-	int r = posix_spawnp(&child, argv[0], NULL, NULL, (char *const *)argv, environ);
+	int r;
 
+	if (!tk_interrupts_caught()) {
+		child = vfork();
+		if (child == 0) {
+			execvp(argv[0], (char *const *)argv);
+			_exit(127);
+		}
+		if (child < 0)
+			return tk_err_errno(err, "cannot run '%s'", argv[0]);
+		return child;
+	}
+	r = posix_spawnp(&child, argv[0], NULL, NULL, (char *const *)argv, environ);
 	if (r != 0) {
 		errno = r;
 		return tk_err_errno(err, "cannot run '%s'", argv[0]);

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -6,6 +7,13 @@
 #include "banned.h"
 
 volatile sig_atomic_t tk_interrupted;
+static bool caught;
+
+bool
+tk_interrupts_caught(void)
+{
+	return caught;
+}
 
 static void
 on_signal(int sig)
@@ -17,6 +25,8 @@ void
 tk_catch_interrupts(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	caught = true;
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct sigaction old, sa;
