@@ -750,7 +750,8 @@ reaper_main(int sock)
 	}
 	close_range(256, ~0U, 0);
 	for (int fd = 0; fd <= 2; fd++)   /* the lowest free: fd itself */
-		open("/dev/null", O_RDWR);
+		if (open("/dev/null", O_RDWR) != fd)
+			break;   /* stdio stays closed: we write nothing there */
 	while (read(sock, &c, 1) < 0 && errno == EINTR)
 		;
 	c = cgroup_oom_killed() ? 'o' : '-';

@@ -80,7 +80,7 @@ start_child(int storefd, int sockfd, const char *const *argv, int (*fn)(void *, 
 	_exit(rt_run(strv_len((char **)argv), (char **)argv));
 }
 
-/* The master from the helper: one byte TK_NOTIFY_TTY and one descriptor,
+/* The master from G (rt/run.c, --tty): one byte TK_NOTIFY_TTY and one descriptor,
  * which must be a pty master (5:2), whatever sent it. */
 static int
 receive_master(int sock)

@@ -69,3 +69,13 @@ openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
 
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
+
+int
+open_store_dir(int dirfd, const char *name)
+{
+	int fd = openat_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		die_errno(TK_EXIT_FAIL, "cannot open '%s' in the store", name);
+	return fd;
+}

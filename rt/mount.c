@@ -380,16 +380,6 @@ reopen_store(void)
 	return fd;
 }
 
-static int
-open_dir(int dirfd, const char *name)
-{
-	int fd = openat_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
-
-	if (fd < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open '%s' in the store", name);
-	return fd;
-}
-
 void
 rootfs_setup(const struct rootfs_spec *spec)
 {
@@ -408,13 +398,13 @@ rootfs_setup(const struct rootfs_spec *spec)
 		die_errno(TK_EXIT_FAIL, "cannot make mounts private");
 
 	storefd = reopen_store();
-	layersfd = open_dir(storefd, "layers");
+	layersfd = open_store_dir(storefd, "layers");
 	for (int i = 0; i < spec->nlayers; i++)
-		layerfd[i] = open_dir(layersfd, spec->layers[i]);
-	ctsfd = open_dir(storefd, "containers");
-	ctfd = open_dir(ctsfd, spec->id);
-	upperfd = open_dir(ctfd, TK_CT_UPPER);
-	workfd = open_dir(ctfd, TK_CT_WORK);
+		layerfd[i] = open_store_dir(layersfd, spec->layers[i]);
+	ctsfd = open_store_dir(storefd, "containers");
+	ctfd = open_store_dir(ctsfd, spec->id);
+	upperfd = open_store_dir(ctfd, TK_CT_UPPER);
+	workfd = open_store_dir(ctfd, TK_CT_WORK);
 
 	/* overlayfs over helper-chosen directories only, named by our own
 	 * descriptors (SECURITY.md 22). Top layer first. */

@@ -18,9 +18,12 @@
 extern const char *rt_prog;
 /* In G, from its go byte on: die() writes TK_NOTIFY_FAILED there. */
 extern int die_notify_fd;
-/* Called by die() before it exits (run.c: reap the early helper). */
+/* Called by die() before it exits (run.c: reap the early helper, remove
+ * an unstarted --rm container). */
 extern void (*die_hook)(void);
 int openat_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
+/* A directory beneath DIRFD in the store, as above, or die(). */
+int open_store_dir(int dirfd, const char *name);
 
 /* run.c: the run grammar (helper/protocol.h, "run"): ARGV[0] is "run".
  * The store is on TK_STORE_FD, with --notify or --tty a unix socket on

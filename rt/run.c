@@ -182,16 +182,6 @@ parse_args(int argc, char **argv, struct run_opts *o)
 	o->argv = argv + i;
 }
 
-static int
-open_dir(int dirfd, const char *name)
-{
-	int fd = openat_beneath(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
-
-	if (fd < 0)
-		die_errno(TK_EXIT_FAIL, "cannot open '%s' in the store", name);
-	return fd;
-}
-
 static void
 set_loopback_up(void)
 {
@@ -400,16 +390,21 @@ static int rm_tree(int dirfd, const char *name, int depth);
  * when we die() before its start, as when the helper refuses it (with
  * --notify or --tty our caller is still there to do that). */
 static struct {
-	pid_t runner;
 	int ctsfd;
 	const char *id;
-} unstarted = { -1, -1, NULL };
+} unstarted = { -1, NULL };
+
+/* die_hook, from rt_run() on; only in the runner itself (G shares our
+ * memory and may die() too). */
+static pid_t runner = -1;
 
 static void
 runner_dies(void)
 {
+	if (getpid() != runner)
+		return;
 	reap_unused_helper();
-	if (unstarted.id && getpid() == unstarted.runner)
+	if (unstarted.id)
 		rm_tree(unstarted.ctsfd, unstarted.id, 0);
 }
 
@@ -446,7 +441,6 @@ rt_spawn_helper(bool userns_host, int nlimits, char *const *limits)
 	helper.sock = sv[0];
 	helper.parent = getpid();
 	atexit(reap_unused_helper);
-	die_hook = runner_dies;
 }
 
 /* The exit status, and the oom mark next to it (the memory limit killed
@@ -593,6 +587,8 @@ rt_run(int argc, char **argv)
 	unsigned long flags;
 	bool oom;
 
+	runner = getpid();
+	die_hook = runner_dies;
 	parse_args(argc, argv, &o);
 	if (!o.p.have_user)
 		o.p.uid = o.p.gid = 0;
@@ -603,16 +599,15 @@ rt_run(int argc, char **argv)
 	/* Held until we exit: tk-rm waits on it, so it never removes a
 	 * directory we still write to, and a second run of the same
 	 * container is refused. */
-	ctsfd = open_dir(TK_STORE_FD, "containers");
-	ctfd = open_dir(ctsfd, o.id);
+	ctsfd = open_store_dir(TK_STORE_FD, "containers");
+	ctfd = open_store_dir(ctsfd, o.id);
 	if (flock(ctfd, LOCK_EX | LOCK_NB) < 0)
 		die(TK_EXIT_FAIL, "container %s is already running", o.id);
 	if (o.rm && !o.notify && !o.tty)
-		unstarted.runner = getpid(), unstarted.ctsfd = ctsfd, unstarted.id = o.id;
-	die_hook = runner_dies;
-	layersfd = open_dir(TK_STORE_FD, "layers");
+		unstarted.ctsfd = ctsfd, unstarted.id = o.id;
+	layersfd = open_store_dir(TK_STORE_FD, "layers");
 	for (int i = 0; i < o.nlayers; i++)
-		close(open_dir(layersfd, o.layers[i]));
+		close(open_store_dir(layersfd, o.layers[i]));
 	close(layersfd);
 	spec = (struct rootfs_spec){ o.id, o.layers, o.nlayers, !o.userns_host, o.net_host, o.rm };
 
